@@ -1,0 +1,149 @@
+"""Command line: click commands that parse arguments and call the pieces.
+
+Exit codes: 0 nothing at or above ``--fail-on``; 1 findings; 2 usage,
+configuration or internal error. Heavy imports (spaCy, readers, rules)
+happen inside the commands that need them.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from policylint import __version__
+
+DOC_KINDS = (
+    "mission-statement", "strategic-plan", "peer-job-description", "job-description",
+    "supervision-policy", "training-policy", "hr-policy", "other",
+)
+
+
+def _split(values: tuple[str, ...]) -> set[str]:
+    return {v.strip() for item in values for v in item.split(",") if v.strip()}
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="policylint")
+def cli() -> None:
+    """Lint workforce policy documents against a model of best practice for
+    employing peer (Lived Experience) workers."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format.")
+@click.option("--kind", type=click.Choice(DOC_KINDS), help="Treat every document as this kind.")
+@click.option("--fail-on", type=click.Choice(["info", "warning", "error", "never"]), default="warning",
+              show_default=True, help="Exit 1 when a finding at or above this severity is reported.")
+@click.option("--select", multiple=True, help="Only these rules (codes, code prefixes or names; comma-separated).")
+@click.option("--ignore", multiple=True, help="Skip these rules (codes, code prefixes or names).")
+@click.option("--model", help="An installed spaCy pipeline to use instead of the built-in blank English one.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
+def check(paths, fmt, kind, fail_on, select, ignore, model, output) -> None:
+    """Check documents and folders of documents."""
+    from policylint.findings import at_least
+    from policylint.report import renderer
+    from policylint.run import Options, check as run_check
+
+    options = Options(kind=kind, select=_split(select) or None, ignore=_split(ignore), model=model)
+    result = run_check(list(paths), options)
+    text = renderer(fmt)(result)
+    if output:
+        from policylint.io import write_atomic
+
+        write_atomic(output, text.encode("utf-8"))
+    else:
+        click.echo(text, nl=False)
+    failed = fail_on != "never" and any(at_least(f.severity, fail_on) for f in result.findings)
+    sys.exit(1 if failed else 0)
+
+
+@cli.command("rules")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def rules_cmd(fmt) -> None:
+    """List every rule: code, name, severity, document kinds, model element."""
+    import json
+
+    rules = _load_rules()
+    if fmt == "json":
+        click.echo(json.dumps([
+            {"code": r.code, "name": r.name, "kind": r.kind, "severity": r.severity,
+             "applies_to": list(r.applies_to), "element": r.element, "source": r.source}
+            for r in rules], indent=2))
+        return
+    width = max(len(r.name) for r in rules)
+    for r in rules:
+        click.echo(f"{r.code}  {r.name:<{width}}  {r.severity:<7}  {r.element:<34}  {', '.join(r.applies_to)}")
+
+
+def _load_rules():
+    from policylint.engine.rules import RuleError, load_rules
+
+    try:
+        return load_rules()
+    except RuleError as exc:
+        raise click.ClickException(f"invalid rule file: {exc}") from None
+
+
+@cli.command()
+@click.argument("rule")
+def explain(rule) -> None:
+    """Explain one rule (by code or name): what it checks, why, its source,
+    examples, suggested wording."""
+    rules = _load_rules()
+    found = [r for r in rules if rule in (r.code, r.name) or rule.upper() == r.code]
+    if not found:
+        raise click.ClickException(f"no rule {rule!r}; `policylint rules` lists them")
+    r = found[0]
+    click.echo(f"{r.code} {r.name}  ({r.severity}; {r.kind} rule)")
+    click.echo(f"Model element: {r.element}")
+    click.echo(f"Applies to: {', '.join(r.applies_to)}")
+    click.echo("")
+    click.echo(f"Why: {r.rationale}")
+    click.echo(f"Source: {r.source}")
+    click.echo("")
+    ex = r.examples
+    click.echo("Fires on:")
+    for e in ex["fires"][:3]:
+        click.echo(f"  - {_example_text(e)}")
+    click.echo("Does not fire on:")
+    for e in ex["passes"][:3]:
+        click.echo(f"  - {_example_text(e)}")
+    sugg = list(r.suggest) or [s for g in r.spec.get("patterns", []) if isinstance(g, dict)
+                               for s in g.get("suggest", [])[:1]]
+    if sugg:
+        click.echo("")
+        click.echo("Suggested wording:")
+        for s in sugg[:3]:
+            click.echo(f"  - {s}")
+
+
+def _example_text(e) -> str:
+    text = e if isinstance(e, str) else e.get("text", "")
+    return " ".join(text.split())
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        cli.main(args=argv, prog_name="policylint", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return 2
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    except Exception as exc:  # internal error: a clear message, exit 2
+        click.echo(f"policylint: internal error: {type(exc).__name__}: {exc}", err=True)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

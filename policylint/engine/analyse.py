@@ -1,0 +1,91 @@
+"""The analysis stage: each block run through the language pipeline once,
+with the labels that give it context (headings above it, the lead-in
+paragraph of a list, the header cells of a table)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from policylint.document import HEADING, LIST_ITEM, TITLE, Block, Document
+from policylint.engine import context
+
+
+@dataclass
+class AnalysedBlock:
+    index: int
+    block: Block
+    doc: Any  # spacy.tokens.Doc
+    lead_in: str  # list lead-in, table column/row headers, a short label paragraph before it
+    disclaimer: bool  # under a heading or lead-in that says what is NOT done
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Context texts, nearest first: lead-in, then headings innermost first."""
+        return (self.lead_in, *reversed(self.block.section))
+
+
+@dataclass
+class Analysed:
+    document: Document
+    blocks: list[AnalysedBlock]
+
+    def body(self) -> Iterator[AnalysedBlock]:
+        """Blocks that are text of the document (not its title or headings)."""
+        return (b for b in self.blocks if b.block.role not in (HEADING, TITLE))
+
+    def find_heading(self, pattern) -> AnalysedBlock | None:
+        for b in self.blocks:
+            if b.block.role in (HEADING, TITLE) and pattern.search(b.block.text):
+                return b
+        return None
+
+    def first_block(self) -> AnalysedBlock | None:
+        for b in self.blocks:
+            if b.block.role in (TITLE, HEADING):
+                return b
+        return self.blocks[0] if self.blocks else None
+
+
+def _lead_ins(blocks: tuple[Block, ...]) -> list[str]:
+    """For each block, the text that introduces it."""
+    out = [""] * len(blocks)
+    cells: dict[tuple[int, int, int], str] = {}
+    for b in blocks:
+        if b.cell is not None:
+            cells.setdefault(b.cell, b.text)  # first paragraph of a cell
+    last_intro = ""
+    for i, b in enumerate(blocks):
+        if b.cell is not None:
+            table, row, col = b.cell
+            parts = []
+            if col > 0:
+                parts.append(cells.get((table, row, 0), ""))
+            if row > 0:
+                parts.append(cells.get((table, 0, col), ""))
+            out[i] = " | ".join(p for p in parts if p)
+            continue
+        if b.role == LIST_ITEM:
+            out[i] = last_intro
+            continue
+        if b.role in (HEADING, TITLE):
+            last_intro = ""
+            continue
+        words = b.text.split()
+        prev_short = i > 0 and len(blocks[i - 1].text.split()) <= 5 and blocks[i - 1].role not in (HEADING, TITLE)
+        out[i] = blocks[i - 1].text if prev_short and blocks[i - 1].cell is None else ""
+        last_intro = b.text if (b.text.rstrip().endswith(":") or len(words) <= 5) else ""
+    return out
+
+
+def analyse(document: Document, nlp) -> Analysed:
+    blocks = document.blocks
+    lead = _lead_ins(blocks)
+    docs = nlp.pipe([b.text for b in blocks], batch_size=256)
+    out = []
+    for i, (b, doc) in enumerate(zip(blocks, docs)):
+        disclaimer = context.is_disclaimer(lead[i]) or any(
+            context.is_disclaimer(h) for h in b.section
+        )
+        out.append(AnalysedBlock(i, b, doc, lead[i], disclaimer))
+    return Analysed(document, out)

@@ -1,0 +1,175 @@
+"""Context around a match: negation, disclaimers, advocacy, learning, and
+the essential/desirable qualifier a criterion sits under.
+
+Everything here works on tokens of one sentence (a spaCy Span) and on the
+labels the analysis stage attaches to each block (its headings, its lead-in
+paragraph, its table column and row headers).
+"""
+
+from __future__ import annotations
+
+import re
+
+NEGATION_LEMMAS = {
+    "not", "never", "no", "nor", "neither", "without", "none", "n't", "nobody",
+    "exclude", "excluding", "prohibit", "forbid", "refrain", "avoid",
+}
+NEGATION_PHRASES = [
+    ("other", "than"), ("rather", "than"), ("instead", "of"), ("except",), ("outside", "the", "scope"),
+    ("no", "part"), ("not", "part"), ("free", "from"), ("unlike",),
+]
+CLAUSE_BREAK = {";", ":", "but", "however", "although", "whereas", "though", "yet", "while"}
+BULLETS = {"-", "•", "*", "–", "—", "·"}
+
+# Headings and lead-ins that introduce what a role or person does NOT do.
+DISCLAIMER_RE = re.compile(
+    r"\b(not|never|no|n't|exclusions?|excluded|out of scope|outside (the )?scope|boundar(y|ies)"
+    r"|limits of (the|this) role|is not|are not)\b",
+    re.I,
+)
+
+# The person leads, the peer supports: legitimate peer work that shares words
+# with clinical tasks.
+ADVOCACY_RE = re.compile(
+    r"\b(when|if|whenever) (they|the person|the individual|people|participants?|consumers?|clients?"
+    r"|residents?|someone)( \w+)? (ask|asks|wish|wishes|want|wants|choose|chooses|request|requests)\b"
+    r"|\bat (their|the person's) (own )?request\b"
+    r"|\bhelp(ing)? (them|people|the person|someone|participants?|consumers?) (to )?(prepare|plan|think|understand|speak|talk|raise|ask)"
+    r"|\bprepare (questions|what to ask)\b|\bquestions (for|to ask) (their|the)\b"
+    r"|\btheir own (goals|words|terms|plan|recovery)\b|\b(person|self|consumer|participant)[- ](led|directed|defined)\b"
+    r"|\bled by the (person|individual|participant)\b|\bof their (own )?choosing\b"
+    r"|\b(understand|know|exercise|assert) (their|his|her) rights\b|\badvocat(e|es|ing) for\b",
+    re.I,
+)
+
+# Learning about a task is not doing it.
+LEARNING_RE = re.compile(
+    r"\b(training|trained|course|courses|module|modules|workshop|workshops|awareness|learn|learning"
+    r"|e-learning|education|certificate)\b",
+    re.I,
+)
+
+QUALIFIER_RE = {
+    "essential": re.compile(r"\b(essential|mandatory|required|requirement|must (have|hold|be)|key selection criteria)\b", re.I),
+    "desirable": re.compile(
+        r"\b(desirable|desired|preferred|preferable|advantageous|an advantage|highly regarded|well regarded"
+        r"|highly valued|would be (an asset|valued|welcome|beneficial|regarded)|ideally|nice to have|bonus"
+        r"|an asset)\b",
+        re.I,
+    ),
+}
+
+
+def _clause_bounds(sent, start: int, end: int) -> tuple[int, int]:
+    """Token range (absolute) of the clause holding [start, end)."""
+    lo = sent.start
+    for i in range(start - 1, sent.start - 1, -1):
+        if sent.doc[i].lower_ in CLAUSE_BREAK:
+            lo = i + 1
+            break
+    hi = sent.end
+    for i in range(end, sent.end):
+        if sent.doc[i].lower_ in CLAUSE_BREAK:
+            hi = i
+            break
+    return lo, hi
+
+
+def _has_negation(doc, lo: int, hi: int) -> bool:
+    toks = [t.lemma_ for t in doc[lo:hi]]
+    if any(t in NEGATION_LEMMAS for t in toks):
+        return True
+    lowers = [t.lower_ for t in doc[lo:hi]]
+    for phrase in NEGATION_PHRASES:
+        n = len(phrase)
+        for i in range(len(lowers) - n + 1):
+            if tuple(lowers[i:i + n]) == phrase:
+                return True
+    return False
+
+
+def is_negated(doc, start: int, end: int) -> bool:
+    """A negation cue governs the match: before it in the same clause
+    ("Peer workers do not administer medication"), or right after it when
+    the match opens its clause ("Medication administration is not part of
+    this role")."""
+    sent = doc[start].sent
+    lo, hi = _clause_bounds(sent, start, end)
+    if _has_negation(doc, lo, start):
+        return True
+    lead = [t for t in doc[lo:start] if not t.is_punct and t.lower_ not in BULLETS]
+    if len(lead) <= 3 and _has_negation(doc, end, min(hi, end + 5)):
+        return True
+    return False
+
+
+def is_advocacy(sentence_text: str) -> bool:
+    return bool(ADVOCACY_RE.search(sentence_text))
+
+
+def is_learning(sentence_text: str) -> bool:
+    return bool(LEARNING_RE.search(sentence_text))
+
+
+def is_disclaimer(label: str) -> bool:
+    """A heading or lead-in that introduces what is not done."""
+    return bool(label) and bool(DISCLAIMER_RE.search(label))
+
+
+def qualifier(*texts: str) -> str | None:
+    """'essential' or 'desirable' from the first text that names one."""
+    for text in texts:
+        if not text:
+            continue
+        d = QUALIFIER_RE["desirable"].search(text)
+        e = QUALIFIER_RE["essential"].search(text)
+        if d and (not e or d.start() < e.start()):
+            return "desirable"
+        if e:
+            return "essential"
+    return None
+
+
+def in_quotes(sentence_text: str, start: int, end: int) -> bool:
+    """The match [start, end) (char offsets in the sentence) stands inside quotation marks."""
+    before = sentence_text[:start]
+    after = sentence_text[end:]
+    if before.count('"') % 2 == 1 and '"' in after:
+        return True
+    for open_q, close_q in (("“", "”"), ("‘", "’")):
+        if before.count(open_q) > before.count(close_q) and close_q in after:
+            return True
+    return False
+
+
+CLINICAL_ROLES = {
+    "clinician", "nurse", "nursing", "doctor", "psychiatrist", "psychologist", "gp", "prescriber", "medical",
+    "clinical", "treating", "pharmacist", "registrar", "physician", "therapist", "counsellor", "counselor",
+    "practitioner", "team",
+}
+_SUBJECT_SKIP = {"the", "our", "a", "an", "all", "registered", "qualified", "licensed", "authorised",
+                 "authorized", "appropriately", "only", "staff", "'s", "team"}
+
+
+def attributed_elsewhere(doc, start: int, end: int) -> bool:
+    """The clause says someone else does it: a clinical role is the clause's
+    subject ("Nursing staff administer all medication"), or the sentence puts
+    the responsibility on clinicians ("clinicians remain responsible for
+    treatment planning")."""
+    sent = doc[start].sent
+    lo, _ = _clause_bounds(sent, start, end)
+    for tok in doc[lo:start]:
+        if tok.is_punct or tok.lower_ in BULLETS:
+            continue
+        if tok.lemma_ in CLINICAL_ROLES:
+            return True
+        if tok.lower_ in _SUBJECT_SKIP:
+            continue
+        break
+    role_seen = False
+    for tok in sent:
+        if tok.lemma_ in CLINICAL_ROLES - {"team"}:
+            role_seen = True
+        elif role_seen and tok.lemma_ in {"responsible", "responsibility", "accountable"}:
+            return True
+    return False

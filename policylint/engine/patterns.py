@@ -1,0 +1,168 @@
+"""Compile the phrase syntax of rule files into spaCy Matcher patterns.
+
+A phrase is a space-separated list of items; each item matches one token
+unless it is a gap:
+
+``word``          the token's lemma equals the lemma of ``word`` ("administers"
+                  matches "administer")
+``a|b|c``         any of the alternatives
+``(a b|c)``       alternatives of several words: "(lived experience|peer) worker"
+``=word``         the lower-cased token text equals ``word`` exactly
+``pre*``          the lower-cased token text starts with ``pre``
+``item?``         the item is optional
+``*``             a gap of up to 4 tokens; ``**`` up to 10
+
+Alternatives that tokenise to several tokens ("co-design", "key worker")
+expand into separate patterns.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+
+MAX_VARIANTS = 256
+
+
+class PatternError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class _Tok:
+    attr: str  # "LEMMA" | "LOWER" | "PREFIX"
+    value: str
+
+
+def _tokenize(text: str) -> list[str]:
+    from policylint.nlp import build
+
+    return [t.text for t in build().tokenizer(text)]
+
+
+def _lemma(word: str) -> str:
+    from policylint.nlp import build
+
+    nlp = build()
+    doc = nlp(word)
+    return doc[0].lemma_ if len(doc) == 1 else word.lower()
+
+
+def _alternative(word: str) -> list[_Tok]:
+    if word.startswith("="):
+        return [_Tok("LOWER", t.lower()) for t in _tokenize(word[1:])]
+    if word.endswith("*") and len(word) > 1:
+        return [_Tok("PREFIX", word[:-1].lower())]
+    return [_Tok("LEMMA", _lemma(t)) for t in _tokenize(word)]
+
+
+def _item_variants(item: str) -> list[list[dict]]:
+    """Token-pattern variants for one item of a phrase."""
+    if item == "*":
+        return [[{"OP": "{0,4}", "IS_SPACE": False}]]
+    if item == "**":
+        return [[{"OP": "{0,10}", "IS_SPACE": False}]]
+    optional = item.endswith("?") and len(item) > 1
+    if optional:
+        item = item[:-1]
+    if item.startswith("(") and item.endswith(")"):
+        item = "|".join("_".join(alt.split()) for alt in item[1:-1].split("|"))
+    singles: dict[str, set[str]] = {}
+    multis: list[list[_Tok]] = []
+    for alt in item.replace("_", " ").split("|"):
+        if not alt:
+            raise PatternError(f"empty alternative in {item!r}")
+        toks = _alternative(alt) if " " not in alt else [t for w in alt.split() for t in _alternative(w)]
+        if len(toks) == 1 and toks[0].attr != "PREFIX":
+            singles.setdefault(toks[0].attr, set()).add(toks[0].value)
+        else:
+            multis.append(toks)
+    variants: list[list[dict]] = []
+    for attr, values in singles.items():
+        variants.append([{attr: {"IN": sorted(values)}}])
+    for toks in multis:
+        seq = []
+        for t in toks:
+            if t.attr == "PREFIX":
+                seq.append({"LOWER": {"REGEX": "^" + re.escape(t.value)}})
+            else:
+                seq.append({t.attr: t.value})
+        variants.append(seq)
+    if optional:
+        if all(len(v) == 1 for v in variants):
+            return [[dict(v[0], OP="?") for v in variants]] if len(variants) == 1 else \
+                [[dict(v[0], OP="?")] for v in variants] + [[]]
+        variants.append([])
+    return variants
+
+
+def compile_phrase(phrase: str) -> list[list[dict]]:
+    """All Matcher token patterns for one phrase."""
+    if phrase.count("(") != phrase.count(")"):
+        raise PatternError(f"unbalanced parentheses in {phrase!r}")
+    items = re.findall(r"\([^()]*\)\??|[^\s()]+", phrase)
+    if not items:
+        raise PatternError("empty phrase")
+    per_item = [_item_variants(i) for i in items]
+    count = 1
+    for v in per_item:
+        count *= len(v)
+    if count > MAX_VARIANTS:
+        raise PatternError(f"phrase {phrase!r} expands to {count} patterns (limit {MAX_VARIANTS})")
+    patterns = []
+    for combo in itertools.product(*per_item):
+        pat = [tok for part in combo for tok in part]
+        if not any(t.get("OP") not in ("?", "{0,4}", "{0,10}") for t in pat):
+            raise PatternError(f"phrase {phrase!r} can match nothing but gaps")
+        # A pattern may not start or end with a gap.
+        while pat and pat[0].get("OP") in ("{0,4}", "{0,10}"):
+            pat.pop(0)
+        while pat and pat[-1].get("OP") in ("{0,4}", "{0,10}"):
+            pat.pop()
+        patterns.append(pat)
+    return patterns
+
+
+class PhraseSet:
+    """A compiled set of phrases: one spaCy Matcher, matched per Doc."""
+
+    def __init__(self, phrases: list[str], label: str = "p"):
+        from spacy.matcher import Matcher
+
+        from policylint.nlp import build
+
+        self.phrases = list(phrases)
+        self._matcher = Matcher(build().vocab)
+        self._keys: dict[int, int] = {}
+        for i, phrase in enumerate(self.phrases):
+            key = f"{label}:{i}"
+            self._matcher.add(key, compile_phrase(phrase))
+            self._keys[build().vocab.strings[key]] = i
+
+    def __bool__(self) -> bool:
+        return bool(self.phrases)
+
+    def matches(self, doc) -> list[tuple[int, int, int]]:
+        """(phrase index, start token, end token), sentence-internal,
+        non-overlapping, leftmost and then shortest first."""
+        if not self.phrases:
+            return []
+        found = []
+        for key, start, end in self._matcher(doc):
+            if end <= start:
+                continue
+            if doc[start].sent.start != doc[end - 1].sent.start:
+                continue
+            found.append((start, end - start, self._keys[key]))
+        found.sort()
+        out: list[tuple[int, int, int]] = []
+        last_end = -1
+        for start, length, idx in found:
+            if start >= last_end:
+                out.append((idx, start, start + length))
+                last_end = start + length
+        return out
+
+    def search(self, doc) -> bool:
+        return bool(self.phrases) and bool(self._matcher(doc))

@@ -1,0 +1,214 @@
+"""Rule files: loading and validation.
+
+A rule is one YAML file under ``rules/`` (see ``rules/README.md`` for the
+format). Loading validates every field and compiles the phrases once; a
+malformed file is a ``RuleError`` naming the file and the field.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from policylint.findings import SEVERITIES
+
+KINDS = (
+    "mission-statement", "strategic-plan", "peer-job-description", "job-description",
+    "supervision-policy", "training-policy", "hr-policy", "other",
+)
+RULE_KINDS = ("forbid", "substitute", "require", "conditional", "set")
+CONTEXTS = ("negation", "disclaimer", "advocacy", "learning", "other-role")
+CODE_RE = re.compile(r"^PL[1-9]\d\d$")
+NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+
+COMMON_KEYS = {
+    "code", "name", "element", "applies-to", "kind", "severity", "message", "rationale", "source",
+    "suggest", "examples", "only-if", "unless", "notes",
+}
+KIND_KEYS = {
+    "forbid": {"patterns", "ignore-contexts", "severity-when", "set"},
+    "substitute": {"terms", "exempt"},
+    "require": {"require", "require-all", "in-section", "instead", "anchor", "severity-by-kind", "violations",
+                "instead-message", "absence-kinds", "set"},
+    "conditional": {"if", "then", "anchor", "set"},
+    "set": {"require", "set-kinds", "only-if-set-has", "per-document"},
+}
+
+
+class RuleError(ValueError):
+    def __init__(self, path: str, field_name: str, problem: str):
+        super().__init__(f"{path}: field '{field_name}': {problem}")
+        self.path = path
+        self.field = field_name
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A group of phrases with what to say when one of them is found."""
+
+    phrases: tuple[str, ...]
+    suggest: tuple[str, ...] = ()
+    severity: str | None = None
+    message: str | None = None
+    label: str = ""
+    unless_document: tuple[str, ...] = ()  # the group does not fire if the document has one of these
+
+
+@dataclass
+class Rule:
+    code: str
+    name: str
+    element: str
+    applies_to: tuple[str, ...]
+    kind: str
+    severity: str
+    message: str
+    rationale: str
+    source: str
+    suggest: tuple[str, ...]
+    examples: dict[str, list[Any]]
+    path: str
+    spec: dict[str, Any] = field(repr=False, default_factory=dict)
+    compiled: Any = field(repr=False, default=None)  # set by the check kind
+
+    def applies(self, kind: str | None) -> bool:
+        return kind in self.applies_to or "all" in self.applies_to
+
+
+def _need(data: dict, key: str, path: str, typ, default=None):
+    if key not in data:
+        if default is not None:
+            return default
+        raise RuleError(path, key, "is missing")
+    value = data[key]
+    if not isinstance(value, typ):
+        raise RuleError(path, key, f"must be {getattr(typ, '__name__', typ)}, not {type(value).__name__}")
+    return value
+
+
+def _strings(value: Any, path: str, key: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise RuleError(path, key, "must be a string or a list of non-empty strings")
+    return tuple(value)
+
+
+def patterns(value: Any, path: str, key: str) -> tuple[Pattern, ...]:
+    """A list of phrases, or of {match, suggest, severity, message, label} groups."""
+    if value is None:
+        return ()
+    if isinstance(value, (str, list)) and all(isinstance(v, str) for v in ([value] if isinstance(value, str) else value)):
+        return (Pattern(_strings(value, path, key)),)
+    if not isinstance(value, list):
+        raise RuleError(path, key, "must be a list")
+    out = []
+    for i, item in enumerate(value):
+        where = f"{key}[{i}]"
+        if isinstance(item, str):
+            out.append(Pattern((item,)))
+            continue
+        if not isinstance(item, dict) or "match" not in item:
+            raise RuleError(path, where, "must be a phrase or a mapping with 'match'")
+        unknown = set(item) - {"match", "suggest", "severity", "message", "label", "unless-document"}
+        if unknown:
+            raise RuleError(path, f"{where}.{sorted(unknown)[0]}", "unknown key")
+        sev = item.get("severity")
+        if sev is not None and sev not in SEVERITIES:
+            raise RuleError(path, f"{where}.severity", f"must be one of {', '.join(SEVERITIES)}")
+        out.append(Pattern(
+            _strings(item["match"], path, f"{where}.match"),
+            _strings(item.get("suggest"), path, f"{where}.suggest"),
+            sev,
+            item.get("message"),
+            str(item.get("label", "")),
+            _strings(item.get("unless-document"), path, f"{where}.unless-document"),
+        ))
+    return tuple(out)
+
+
+def load_rule(path: Path) -> Rule:
+    import yaml
+
+    p = str(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise RuleError(p, "(file)", f"is not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise RuleError(p, "(file)", "must be a mapping")
+    kind = _need(data, "kind", p, str)
+    if kind not in RULE_KINDS:
+        raise RuleError(p, "kind", f"must be one of {', '.join(RULE_KINDS)}")
+    unknown = set(data) - COMMON_KEYS - KIND_KEYS[kind]
+    if unknown:
+        raise RuleError(p, sorted(unknown)[0], f"is not a field of a '{kind}' rule")
+    code = _need(data, "code", p, str)
+    if not CODE_RE.match(code):
+        raise RuleError(p, "code", "must be PL followed by three digits (PL100-PL999)")
+    name = _need(data, "name", p, str)
+    if not NAME_RE.match(name):
+        raise RuleError(p, "name", "must be kebab-case")
+    if path.stem != name:
+        raise RuleError(p, "name", f"must match the file name ({path.stem})")
+    applies = _strings(_need(data, "applies-to", p, list), p, "applies-to")
+    for k in applies:
+        if k not in KINDS and k != "all":
+            raise RuleError(p, "applies-to", f"unknown document kind {k!r}")
+    severity = _need(data, "severity", p, str)
+    if severity not in SEVERITIES:
+        raise RuleError(p, "severity", f"must be one of {', '.join(SEVERITIES)}")
+    examples = _need(data, "examples", p, dict)
+    for key in ("fires", "passes"):
+        if not isinstance(examples.get(key), list) or not examples[key]:
+            raise RuleError(p, f"examples.{key}", "must be a non-empty list")
+    suggest = _strings(data.get("suggest"), p, "suggest")
+    return Rule(
+        code=code,
+        name=name,
+        element=_need(data, "element", p, str),
+        applies_to=applies,
+        kind=kind,
+        severity=severity,
+        message=_need(data, "message", p, str),
+        rationale=" ".join(_need(data, "rationale", p, str).split()),
+        source=" ".join(_need(data, "source", p, str).split()),
+        suggest=suggest,
+        examples=examples,
+        path=p,
+        spec=data,
+    )
+
+
+def default_rules_dir() -> Path:
+    """``rules/`` beside the package (source tree) or inside it (installed wheel)."""
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here / "rules", here.parent / "rules"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("policylint's rules/ folder is missing from the installation")
+
+
+def load_rules(dirs: list[Path] | None = None) -> list[Rule]:
+    """Load, validate and compile every rule; codes and names must be unique."""
+    from policylint.engine import checks
+
+    dirs = dirs or [default_rules_dir()]
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    for d in dirs:
+        for path in sorted(Path(d).rglob("*.yaml")):
+            rule = load_rule(path)
+            for key in (rule.code, rule.name):
+                if key in seen:
+                    raise RuleError(str(path), "code" if key == rule.code else "name",
+                                    f"{key} is already used by {seen[key]}")
+                seen[key] = str(path)
+            checks.compile_rule(rule)
+            rules.append(rule)
+    rules.sort(key=lambda r: r.code)
+    return rules

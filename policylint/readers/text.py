@@ -1,0 +1,450 @@
+"""Plain text and Markdown reader.
+
+Line based: each source line is split into structure (heading marks, list
+markers, table pipes, quote marks) and content. Content keeps only the text
+a reader sees; every removed character (markup, extra spaces) starts a new
+anchor, so ``Block.locate`` gives the exact line and column of any
+character. Columns count characters: a tab is one column.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import dataclass, field, replace
+from itertools import pairwise
+from pathlib import Path
+
+from policylint.document import (
+    HEADING,
+    LIST_ITEM,
+    PARAGRAPH,
+    TABLE_CELL,
+    TITLE,
+    Block,
+    Document,
+    Limits,
+    Location,
+    Problem,
+    ReadError,
+)
+
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+
+_ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]+|$)")
+_ATX_CLOSE = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
+_SETEXT = re.compile(r" {0,3}(=+|-+)[ \t]*")
+_BREAK = re.compile(r" {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*")
+_RULE = re.compile(r"\s*([-=_*~#+.])\1{2,}\s*")  # a separator line in plain text
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+_QUOTE = re.compile(r" {0,3}>[ \t]?")
+_LIST = re.compile(r"([ \t]*)([-*+•]|\d{1,9}[.)]|[a-zA-Z]\))([ \t]+)(?=\S)")
+_TABLE_SEPARATOR = re.compile(r"\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*")
+_LINK_DEFINITION = re.compile(r" {0,3}\[[^\]]+\]:\s*\S+.*")
+_NUMBERED_CAPS = re.compile(r"\s*(\d{1,3}\.(?:\d{1,3}\.?)*)[ \t]+(?=\S)")  # "1. ", "2.3 "
+_CELL_PIPE = re.compile(r"(?<!\\)\|")
+
+_BACKTICKS = re.compile(r"`+")
+_IMAGE = re.compile(r"!\[[^\]]*\]\([^()]*\)")
+_LINK = re.compile(r"\[([^\]]+)\](?:\([^()]*\)|\[[^\]]*\])")
+_AUTOLINK = re.compile(r"<((?:https?|mailto|ftp):[^<>\s]+|[^<>\s@]+@[^<>\s@]+)>")
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
+_EMPHASIS = re.compile(r"\*+|_+")
+_SPACING = re.compile(r"\s\s|[^\S ]")  # runs of spaces, tabs and other whitespace
+_MARKUP = re.compile(rf"[`*_\[\]<>\\!]|{_SPACING.pattern}")
+_PUNCTUATION = set(string.punctuation)
+
+_MAX_CAPS_HEADING_WORDS = 12
+
+
+@dataclass
+class _Open:
+    """A block being collected: its role and source lines."""
+
+    role: str
+    lines: list[tuple[int, int, str]] = field(default_factory=list)  # (line, column, content)
+    level: int | None = None
+
+
+class _Builder:
+    """Text of one block with the anchors that map it back to the source."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.length = 0
+        self.anchors: list[tuple[int, Location]] = []
+        self._next: tuple[int, int] | None = None  # where the next character would follow on
+
+    def add(self, piece: str, line: int, column: int) -> None:
+        """Append ``piece``, which starts at ``line``/``column`` of the source."""
+        if self._next != (line, column):
+            self.anchors.append((self.length, Location(line=line, column=column)))
+        self.parts.append(piece)
+        self.length += len(piece)
+        self._next = (line, column + len(piece))
+
+    def add_space(self) -> None:
+        """A joining space between two source lines (belongs to the first)."""
+        if self._next is not None:
+            self.add(" ", *self._next)
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+def read(path: Path, limits: Limits) -> Document:
+    """Read a plain text or Markdown file (by its suffix) into a Document."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ReadError("PL001", f"cannot open file: {exc.strerror or exc}") from None
+    text, problem, complete = _decode(data)
+    fmt = "markdown" if path.suffix.lower() in MARKDOWN_SUFFIXES else "text"
+    doc = parse_string(text, str(path), fmt, limits)
+    return replace(doc, problems=(problem,) if problem else (), complete=complete)
+
+
+def parse_string(text: str, path: str, fmt: str = "markdown", limits: Limits | None = None) -> Document:
+    """A Document from text already in memory; ``fmt`` is "markdown" or "text"."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    blocks = _Parser(fmt == "markdown", limits or Limits()).parse(lines)
+    headings = [b for b in blocks if b.role in (HEADING, TITLE)]
+    title = next((b for b in headings if b.level == 1), headings[0] if headings else None)
+    return Document(path=path, format=fmt, blocks=tuple(blocks), title=title.text if title else None)
+
+
+def _decode(data: bytes) -> tuple[str, Problem | None, bool]:
+    """Text of a file (BOM, else UTF-8, else BOM-less UTF-16, else
+    Windows-1252), the problem met if any, and whether nothing was lost."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return _decode_unicode(data[len(bom):], codec)
+    if utf16 := _utf16_without_bom(data):
+        return _decode_unicode(data, utf16)
+    if b"\x00" in data:
+        raise ReadError("PL008", "not a text file: it contains binary data",
+                        "check the file; lint text, Markdown, DOCX or PDF files only")
+    try:
+        return data.decode("utf-8"), None, True
+    except UnicodeDecodeError:
+        pass
+    try:
+        text, codec = data.decode("cp1252"), "Windows-1252"
+    except UnicodeDecodeError:
+        text, codec = data.decode("latin-1"), "Latin-1"
+    return text, Problem("PL007", f"file is not UTF-8; read as {codec} — check accented characters"), True
+
+
+def _decode_unicode(data: bytes, codec: str) -> tuple[str, Problem | None, bool]:
+    try:
+        return data.decode(codec), None, True
+    except UnicodeDecodeError as exc:
+        problem = Problem("PL007", f"file has bytes that are not valid {codec.upper()} (at byte {exc.start}); "
+                          "they were replaced")
+        return data.decode(codec, errors="replace"), problem, False
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' when NUL bytes fill every other position."""
+    sample = data[:4096]
+    pairs = len(sample) // 2
+    if pairs < 2:
+        return None
+    even = sample[0:pairs * 2:2].count(0)
+    odd = sample[1:pairs * 2:2].count(0)
+    if odd >= 0.3 * pairs and even <= 0.05 * pairs:
+        return "utf-16-le"
+    if even >= 0.3 * pairs and odd <= 0.05 * pairs:
+        return "utf-16-be"
+    return None
+
+
+class _Parser:
+    """Turns source lines into blocks, with the heading chain of each."""
+
+    def __init__(self, markdown: bool, limits: Limits) -> None:
+        self.markdown = markdown
+        self.limits = limits
+        self.blocks: list[Block] = []
+        self.chain: list[tuple[int, str]] = []
+        self.open: _Open | None = None
+
+    def parse(self, lines: list[str]) -> list[Block]:
+        number = _front_matter_end(lines) if self.markdown else 0
+        fence: str | None = None
+        in_comment = False
+        while number < len(lines):
+            line = lines[number]
+            number += 1
+            if not self.markdown:
+                self._text_line(number, line)
+                continue
+            column = 1
+            while quote := _QUOTE.match(line):
+                line, column = line[quote.end():], column + quote.end()
+            if fence is not None:
+                if re.fullmatch(rf" {{0,3}}{re.escape(fence[0])}{{{len(fence)},}}[ \t]*", line):
+                    fence = None
+                continue
+            line, in_comment = _blank_comments(line, in_comment)
+            if opening := _FENCE.match(line):
+                self.close()
+                fence = opening.group(1)
+            elif column == 1 and self._table(lines, number, line):
+                while number < len(lines) and "|" in lines[number] and lines[number].strip():
+                    self._table_row(number + 1, lines[number])
+                    number += 1
+            else:
+                self._markdown_line(number, line, column)
+        self.close()
+        return self.blocks
+
+    def _markdown_line(self, number: int, line: str, column: int) -> None:
+        """One Markdown line outside code fences and tables."""
+        if not line.strip():
+            self.close()
+            return
+        if atx := _ATX.match(line):
+            self.close()
+            content = line[atx.end():]
+            if closing := _ATX_CLOSE.search(content):
+                content = content[:closing.start()]
+            self._emit(_Open(HEADING, [(number, column + atx.end(), content)], len(atx.group(1))))
+            return
+        if _SETEXT.fullmatch(line) and self.open and self.open.role == PARAGRAPH:
+            self.open.role, self.open.level = HEADING, 1 if line.strip()[0] == "=" else 2
+            self.close()
+            return
+        if _BREAK.fullmatch(line) or _LINK_DEFINITION.fullmatch(line):
+            self.close()
+            return
+        item = _LIST.match(line)
+        if item and not (self.open and self.open.role == PARAGRAPH and item.group(2)[0].isdigit()
+                         and int(item.group(2)[:-1]) != 1):  # only "1." may interrupt a paragraph
+            self.close()
+            self.open = _Open(LIST_ITEM, [(number, column + item.end(), line[item.end():])])
+            return
+        self._continue(number, line, column)
+
+    def _text_line(self, number: int, line: str) -> None:
+        """One plain text line: only underlined and numbered all-caps lines
+        are headings; indented lines go on the block above."""
+        if not line.strip():
+            self.close()
+            return
+        if _RULE.fullmatch(line):
+            underline = line.strip()[0]
+            if underline in "=-" and self.open and self.open.role == PARAGRAPH and len(self.open.lines) == 1:
+                self.open.role, self.open.level = HEADING, 1 if underline == "=" else 2
+            self.close()
+            return
+        caps = _NUMBERED_CAPS.match(line)
+        title = line[caps.end():] if caps else ""
+        if (caps and title.upper() == title and any(c.isalpha() for c in title)
+                and len(title.split()) <= _MAX_CAPS_HEADING_WORDS):
+            self.close()
+            self._emit(_Open(HEADING, [(number, 1 + caps.start(1), line[caps.start(1):])],
+                             len(re.findall(r"\d+", caps.group(1)))))
+            return
+        item = _LIST.match(line)
+        if item:
+            self.close()
+            self.open = _Open(LIST_ITEM, [(number, 1 + item.end(), line[item.end():])])
+        elif self.open and (self.open.role == PARAGRAPH or line[:1].isspace()):
+            self.open.lines.append((number, 1, line))
+        else:
+            self.close()
+            self.open = _Open(PARAGRAPH, [(number, 1, line)])
+
+    def _continue(self, number: int, line: str, column: int) -> None:
+        """A line of running text: goes on the open block or starts a paragraph."""
+        if self.open:
+            self.open.lines.append((number, column, line))
+        else:
+            self.open = _Open(PARAGRAPH, [(number, column, line)])
+
+    def _table(self, lines: list[str], number: int, line: str) -> bool:
+        """Emit a table's header row if ``line`` starts a table (it has a pipe
+        and the next line is a delimiter row like ``|---|:--:|``)."""
+        following = lines[number] if number < len(lines) else ""
+        if "|" not in line or "|" not in following or not _TABLE_SEPARATOR.fullmatch(following):
+            return False
+        self.close()
+        self._table_row(number, line)
+        return True
+
+    def _table_row(self, number: int, line: str) -> None:
+        """One TABLE_CELL block for each non-empty cell of a row."""
+        if _TABLE_SEPARATOR.fullmatch(line):
+            return
+        edges = [-1, *(m.start() for m in _CELL_PIPE.finditer(line)), len(line)]
+        for start, end in pairwise(edges):
+            self._emit(_Open(TABLE_CELL, [(number, start + 2, line[start + 1:end])]))
+
+    def close(self) -> None:
+        """Emit the block being collected, if any."""
+        if self.open is not None:
+            block, self.open = self.open, None
+            self._emit(block)
+
+    def _emit(self, block: _Open) -> None:
+        """Add a block (unless it has no visible text) and track headings."""
+        builder = _Builder()
+        for number, column, content in block.lines:
+            runs = _inline(content, self.markdown)
+            if runs and builder.length:
+                builder.add_space()
+            for piece, index in runs:
+                builder.add(piece, number, column + index)
+        if not builder.length:
+            return
+        text = builder.text
+        section = tuple(title for _, title in self.chain)
+        role = block.role
+        if block.level is not None:
+            self.chain = [(level, title) for level, title in self.chain if level < block.level]
+            section = tuple(title for _, title in self.chain)
+            self.chain.append((block.level, text))
+            if block.level == 1 and not self.blocks:
+                role = TITLE
+        if len(self.blocks) >= self.limits.max_blocks:
+            raise ReadError("PL005", f"file has more than {self.limits.max_blocks:,} blocks",
+                            "raise max-blocks in the configuration if this file is genuine")
+        self.blocks.append(Block(text=text, role=role, location=builder.anchors[0][1], level=block.level,
+                                 section=section, anchors=tuple(builder.anchors)))
+
+
+def _front_matter_end(lines: list[str]) -> int:
+    """Index of the first line after YAML front matter (0 if there is none)."""
+    if lines and lines[0].rstrip() == "---":
+        for index in range(1, len(lines)):
+            if lines[index].rstrip() in ("---", "..."):
+                return index + 1
+    return 0
+
+
+def _blank_comments(line: str, in_comment: bool) -> tuple[str, bool]:
+    """``line`` with HTML comment text replaced by spaces (columns unchanged),
+    and whether a comment is still open at its end."""
+    out, position = [], 0
+    while position < len(line):
+        if in_comment:
+            end = line.find("-->", position)
+            stop = len(line) if end < 0 else end + 3
+            out.append(" " * (stop - position))
+            position, in_comment = stop, end < 0
+        else:
+            start = line.find("<!--", position)
+            stop = len(line) if start < 0 else start
+            out.append(line[position:stop])
+            position, in_comment = stop, start >= 0
+            if in_comment:
+                out.append("    ")
+                position += 4
+    return "".join(out), in_comment
+
+
+def _inline(content: str, markdown: bool) -> list[tuple[str, int]]:
+    """The visible text of one line's content as runs of (text, index in
+    ``content``), each run contiguous in the source: markup and control
+    characters are dropped, whitespace is collapsed to one space and trimmed."""
+    stripped = content.strip()
+    if not (_MARKUP if markdown else _SPACING).search(stripped) and stripped.isprintable():
+        return [(stripped, len(content) - len(content.lstrip()))] if stripped else []
+    keep = [True] * len(content)
+    if markdown:
+        _drop_markup(content, keep)
+    visible: list[tuple[str, int]] = []
+    space = -1
+    for index, char in enumerate(content):
+        if not keep[index]:
+            continue
+        if char.isspace():
+            if visible and space < 0:
+                space = index
+        elif char.isprintable():
+            if space >= 0:
+                visible.append((" ", space))
+                space = -1
+            visible.append((char, index))
+    runs: list[tuple[list[str], int]] = []
+    for char, index in visible:
+        if runs and runs[-1][1] + len(runs[-1][0]) == index:
+            runs[-1][0].append(char)
+        else:
+            runs.append(([char], index))
+    return [("".join(chars), index) for chars, index in runs]
+
+
+def _drop_markup(content: str, keep: list[bool]) -> None:
+    """Mark Markdown inline markup in ``content`` as not kept."""
+    protected = [False] * len(content)
+    ticks = list(_BACKTICKS.finditer(content))
+    position = 0
+    for i, opening in enumerate(ticks):
+        if opening.start() < position:
+            continue
+        closing = next((m for m in ticks[i + 1:] if len(m.group()) == len(opening.group())), None)
+        if closing is None:
+            continue
+        for index in [*range(*opening.span()), *range(*closing.span())]:
+            keep[index] = False
+        for index in range(opening.end(), closing.start()):
+            protected[index] = True
+        position = closing.end()
+    index = 0
+    while index < len(content) - 1:
+        if content[index] == "\\" and not protected[index] and content[index + 1] in _PUNCTUATION:
+            keep[index] = False
+            protected[index + 1] = True
+            index += 1
+        index += 1
+
+    def drop(indexes: range | list[int]) -> None:
+        if not any(protected[i] for i in indexes):
+            for i in indexes:
+                keep[i] = False
+
+    for match in _IMAGE.finditer(content):
+        drop(range(*match.span()))
+    for match in _LINK.finditer(content):
+        drop([match.start(), *range(match.end(1), match.end())])
+    for match in _AUTOLINK.finditer(content):
+        drop([match.start(), match.end() - 1])
+    for match in _TAG.finditer(content):
+        drop(range(*match.span()))
+    _drop_emphasis(content, keep, protected)
+
+
+def _drop_emphasis(content: str, keep: list[bool], protected: list[bool]) -> None:
+    """Mark paired ``*``/``_`` emphasis runs as not kept (CommonMark flanking
+    rules, simplified: an opener pairs with the next closer of the same run)."""
+    openers: list[re.Match[str]] = []
+    for run in _EMPHASIS.finditer(content):
+        span = range(*run.span())
+        if len(run.group()) > 3 or any(protected[i] or not keep[i] for i in span):
+            continue
+        before = content[run.start() - 1] if run.start() else " "
+        after = content[run.end()] if run.end() < len(content) else " "
+        left = not after.isspace() and (after not in _PUNCTUATION or before.isspace() or before in _PUNCTUATION)
+        right = not before.isspace() and (before not in _PUNCTUATION or after.isspace() or after in _PUNCTUATION)
+        can_open, can_close = left, right
+        if run.group()[0] == "_":  # underscores do not emphasise inside a word
+            can_open = left and (not right or before in _PUNCTUATION)
+            can_close = right and (not left or after in _PUNCTUATION)
+        opener = next((i for i in reversed(range(len(openers))) if openers[i].group() == run.group()), None)
+        if can_close and opener is not None:
+            for index in [*range(*openers[opener].span()), *span]:
+                keep[index] = False
+            del openers[opener:]
+        elif can_open:
+            openers.append(run)

@@ -1,0 +1,59 @@
+"""The text format a person reads: findings grouped by file."""
+
+from __future__ import annotations
+
+from collections import Counter
+from itertools import groupby
+
+from policylint.findings import Finding
+
+
+def position(f: Finding) -> str:
+    """``path:line:col`` (text), ``path:page:line:col`` (PDF), ``path:paragraph:col`` (DOCX)."""
+    loc = f.location
+    parts = [f.path]
+    if loc.page is not None:
+        parts.append(str(loc.page))
+    if loc.line is not None:
+        parts.append(str(loc.line))
+    elif loc.paragraph is not None:
+        parts.append(str(loc.paragraph))
+    if loc.column is not None and len(parts) > 1:
+        parts.append(str(loc.column))
+    return ":".join(parts)
+
+
+def summary(findings: list[Finding], files: int) -> str:
+    if not findings:
+        return f"No findings in {files} file{'s' if files != 1 else ''}."
+    by = Counter(f.severity for f in findings)
+    counts = ", ".join(f"{by[s]} {s if s == 'info' else s + ('s' if by[s] != 1 else '')}"
+                       for s in ("error", "warning", "info") if by[s])
+    n = len(findings)
+    return f"Found {n} finding{'s' if n != 1 else ''} ({counts}) in {files} file{'s' if files != 1 else ''}."
+
+
+def render(result) -> str:
+    kinds = {fr.path: fr for fr in result.files}
+    lines: list[str] = []
+    for path, group in groupby(result.findings, key=lambda f: f.path):
+        fr = kinds.get(path)
+        header = path
+        if fr is not None and fr.kind:
+            header += f"  [{fr.kind}: {fr.kind_reason}]"
+        elif fr is None:
+            header += "  [policy set]"
+        lines.append(header)
+        for f in group:
+            lines.append(f"  {position(f)}: {f.severity} {f.code} {f.name}: {f.message}")
+            if f.evidence:
+                lines.append(f"      evidence: \"{f.evidence}\"")
+            for s in f.suggestions[:3]:
+                lines.append(f"      suggest:  {s}")
+            if f.documents:
+                lines.append(f"      looked at {len(f.documents)} documents")
+        lines.append("")
+    for note in result.notes:
+        lines.append(f"note: {note}")
+    lines.append(summary(result.findings, len(result.files)))
+    return "\n".join(lines) + "\n"

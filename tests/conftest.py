@@ -1,0 +1,26 @@
+import pytest
+
+from policylint.document import HEADING, LIST_ITEM, PARAGRAPH, Block, Document, Location
+
+
+@pytest.fixture(scope="session")
+def engine():
+    from policylint.engine import Engine
+
+    return Engine()
+
+
+def make_doc(*items, kind="peer-job-description", path="mem.md") -> Document:
+    """A document from ('h', text) / ('li', text) / plain-string items, with
+    sections and line locations filled in."""
+    blocks, section = [], []
+    for line, item in enumerate(items, 1):
+        role, text = (item if isinstance(item, tuple) else ("p", item))
+        role = {"h": HEADING, "li": LIST_ITEM, "p": PARAGRAPH}[role]
+        loc = Location(line=line, column=1)
+        if role == HEADING:
+            section = [text]
+            blocks.append(Block(text, HEADING, loc, 1, (), ((0, loc),)))
+        else:
+            blocks.append(Block(text, role, loc, None, tuple(section), ((0, loc),)))
+    return Document(path, "markdown", tuple(blocks), kind=kind, kind_reason="test")

@@ -1,0 +1,39 @@
+import pytest
+
+from policylint.engine.patterns import PatternError, PhraseSet, compile_phrase
+from policylint.nlp import build
+
+
+def spans(phrases, text):
+    doc = build()(text)
+    return [doc[s:e].text for _, s, e in PhraseSet(phrases).matches(doc)]
+
+
+def test_lemma_matching_covers_inflections():
+    for text in ("She administers insulin medication.", "Administering medication daily.",
+                 "He administered the medication."):
+        assert spans(["administer * medication"], text), text
+
+
+def test_alternatives_prefix_exact_and_optional():
+    assert spans(["case|care plan"], "Write care plans.") == ["care plans"]
+    assert spans(["medic*"], "Talk to medics.") == ["medics"]
+    assert spans(["=meds"], "Give meds.") == ["meds"]
+    assert spans(["=meds"], "Give med.") == []
+    assert spans(["risk assessment|assessments?"], "A risk check.") == ["risk"]
+
+
+def test_matches_stay_inside_one_sentence():
+    assert spans(["administer * medication"], "We administer. Medication is separate.") == []
+
+
+def test_multi_token_alternatives_expand():
+    assert spans(["co-design|key_worker role"], "A key worker role.") == ["key worker role"]
+    assert spans(["co-design|key_worker role"], "A co-design role.") == ["co-design role"]
+
+
+def test_bad_phrases_are_errors():
+    with pytest.raises(PatternError):
+        compile_phrase("*")
+    with pytest.raises(PatternError):
+        compile_phrase("a||b")
