@@ -15,7 +15,7 @@ from policylint.document import Location
 from policylint.engine import context
 from policylint.engine.analyse import Analysed, AnalysedBlock
 from policylint.engine.patterns import PatternError, PhraseSet
-from policylint.engine.rules import CONTEXTS, KINDS, Pattern, Rule, RuleError, patterns
+from policylint.engine.rules import CONTEXTS, DEFAULT_CONTEXTS, KINDS, Pattern, Rule, RuleError, patterns
 from policylint.findings import SEVERITIES, Finding
 
 
@@ -67,7 +67,7 @@ def compile_rule(rule: Rule) -> None:
         if "patterns" not in s:
             raise RuleError(rule.path, "patterns", "is missing")
         c["groups"] = _groups(rule, s["patterns"], "patterns")
-        ignore = s.get("ignore-contexts", list(CONTEXTS))
+        ignore = s.get("ignore-contexts", list(DEFAULT_CONTEXTS))
         if not isinstance(ignore, list) or any(x not in CONTEXTS for x in ignore):
             raise RuleError(rule.path, "ignore-contexts", f"must be a list of {', '.join(CONTEXTS)}")
         c["ignore"] = set(ignore)
@@ -274,6 +274,8 @@ def _excused(rule: Rule, ab: AnalysedBlock, s: int, e: int, ignore: set[str]) ->
     if "learning" in ignore and context.is_learning(sent.text):
         return True
     if "other-role" in ignore and context.attributed_elsewhere(ab.doc, s, e):
+        return True
+    if "criteria" in ignore and context.is_criteria(sent.text, ab.labels):
         return True
     return bool(rule.compiled["unless"]) and _sentence_matches(rule.compiled["unless"], sent)
 

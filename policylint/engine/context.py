@@ -50,7 +50,9 @@ LEARNING_RE = re.compile(
 )
 
 QUALIFIER_RE = {
-    "essential": re.compile(r"\b(essential|mandatory|required|requirement|must (have|hold|be)|key selection criteria)\b", re.I),
+    "essential": re.compile(
+        r"\b(essential(?!\s+(job\s+)?(functions?|duties|tasks|responsibilities))|mandatory|(?<!as )required|requirement"
+        r"|must (have|hold|be)|key selection criteria)\b", re.I),
     "desirable": re.compile(
         r"\b(desirable|desired|preferred|preferable|advantageous|an advantage|highly regarded|well regarded"
         r"|highly valued|would be (an asset|valued|welcome|beneficial|regarded)|ideally|nice to have|bonus"
@@ -173,3 +175,16 @@ def attributed_elsewhere(doc, start: int, end: int) -> bool:
         elif role_seen and tok.lemma_ in {"responsible", "responsibility", "accountable"}:
             return True
     return False
+
+
+CRITERIA_RE = re.compile(
+    r"\b(selection criteria|criteria|qualifications?|requirements|about you|skills and experience"
+    r"|knowledge,? skills|capabilities|experience required|who we are looking for|what you bring)\b", re.I)
+
+
+def is_criteria(sentence_text: str, labels: tuple[str, ...]) -> bool:
+    """The sentence is a selection criterion, not a duty: it is qualified as
+    essential or desirable, or sits under a criteria heading or column."""
+    if qualifier(sentence_text, *labels[:2]) is not None:
+        return True
+    return any(CRITERIA_RE.search(label) for label in labels if label)

@@ -19,7 +19,9 @@ KINDS = (
     "supervision-policy", "training-policy", "hr-policy", "other",
 )
 RULE_KINDS = ("forbid", "substitute", "require", "conditional", "set")
-CONTEXTS = ("negation", "disclaimer", "advocacy", "learning", "other-role")
+CONTEXTS = ("negation", "disclaimer", "advocacy", "learning", "other-role", "criteria")
+# What a forbid rule excuses unless it says otherwise ("criteria" is opt-in).
+DEFAULT_CONTEXTS = ("negation", "disclaimer", "advocacy", "learning", "other-role")
 CODE_RE = re.compile(r"^PL[1-9]\d\d$")
 NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
