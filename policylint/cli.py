@@ -14,6 +14,8 @@ import click
 
 from policylint import __version__
 
+from policylint.report import FORMATS
+
 DOC_KINDS = (
     "mission-statement", "strategic-plan", "peer-job-description", "job-description",
     "supervision-policy", "training-policy", "hr-policy", "other",
@@ -33,32 +35,100 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to a file.")
 @click.option("--kind", type=click.Choice(DOC_KINDS), help="Treat every document as this kind.")
-@click.option("--fail-on", type=click.Choice(["info", "warning", "error", "never"]), default="warning",
-              show_default=True, help="Exit 1 when a finding at or above this severity is reported.")
+@click.option("--fail-on", type=click.Choice(["info", "warning", "error", "never"]),
+              help="Exit 1 when a finding at or above this severity is reported [default: warning].")
 @click.option("--select", multiple=True, help="Only these rules (codes, code prefixes or names; comma-separated).")
 @click.option("--ignore", multiple=True, help="Skip these rules (codes, code prefixes or names).")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Configuration file (default: nearest policylint.toml, .policylint.toml or pyproject.toml).")
+@click.option("--baseline", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Report only findings not recorded in this baseline file.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path),
+              help="Record today's findings in this file and exit 0.")
+@click.option("--statistics", is_flag=True, help="Print counts by rule instead of the findings.")
+@click.option("--show-settings", is_flag=True, help="Print the resolved configuration and exit.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress display.")
 @click.option("--model", help="An installed spaCy pipeline to use instead of the built-in blank English one.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
-def check(paths, fmt, kind, fail_on, select, ignore, model, output) -> None:
+def check(paths, fmt, output, kind, fail_on, select, ignore, config_path, baseline, write_baseline, statistics,
+          show_settings, quiet, model) -> None:
     """Check documents and folders of documents."""
+    import json
+    import os
+
+    from policylint.config import ConfigError, resolve
     from policylint.findings import at_least
     from policylint.report import renderer
     from policylint.run import Options, check as run_check
 
-    options = Options(kind=kind, select=_split(select) or None, ignore=_split(ignore), model=model)
-    result = run_check(list(paths), options)
-    text = renderer(fmt)(result)
+    try:
+        config = resolve(list(paths), config_path)
+    except ConfigError as exc:
+        raise click.ClickException(f"configuration: {exc}") from None
+    if model:
+        config.model = model
+    options = Options(config=config, kind=kind, select=_split(select) or None, ignore=_split(ignore),
+                      baseline=baseline)
+    if show_settings:
+        settings = config.as_dict()
+        settings.update({"kind": kind, "effective-select": sorted(options.selected() or ["ALL"]),
+                         "effective-ignore": sorted(options.ignored()),
+                         "fail-on": fail_on or config.fail_on})
+        click.echo(json.dumps(settings, indent=2))
+        return
+    interactive = sys.stderr.isatty() and not quiet and not os.environ.get("CI")
+    if interactive:
+        options.progress = _progress
+    engine = _engine_or_fail(options)
+    result = run_check(list(paths), options, engine=engine)
+    if interactive:
+        click.echo("\r\033[K", err=True, nl=False)
+    if write_baseline:
+        from policylint.baseline import write
+
+        write(write_baseline, result.findings)
+        click.echo(f"Recorded {len(result.findings)} findings in {write_baseline}.", err=True)
+        sys.exit(0)
+    if statistics:
+        from policylint.report.text import statistics as stats
+
+        text = stats(result.findings)
+    elif fmt == "text":
+        from policylint.report.text import render
+
+        color = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        text = render(result, engine.rules, color=color)
+    else:
+        text = renderer(fmt)(result, engine.rules)
     if output:
         from policylint.io import write_atomic
 
         write_atomic(output, text.encode("utf-8"))
     else:
         click.echo(text, nl=False)
-    failed = fail_on != "never" and any(at_least(f.severity, fail_on) for f in result.findings)
+    threshold = fail_on or config.fail_on
+    failed = threshold != "never" and any(at_least(f.severity, threshold) for f in result.findings)
     sys.exit(1 if failed else 0)
+
+
+def _progress(done: int, total: int, path: str) -> None:
+    width = 24
+    filled = int(width * done / max(total, 1))
+    name = path if len(path) <= 50 else "..." + path[-47:]
+    click.echo(f"\r\033[K[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name}", err=True, nl=False)
+
+
+def _engine_or_fail(options):
+    from policylint.engine.rules import RuleError
+    from policylint.run import make_engine
+
+    try:
+        return make_engine(options)
+    except RuleError as exc:
+        raise click.ClickException(f"invalid rule: {exc}") from None
 
 
 @cli.command("rules")

@@ -86,6 +86,28 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class Directive:
+    """An instruction written in the document to suppress findings: a
+    Markdown comment ``<!-- policylint: ignore NAME-OR-CODE -->`` (the next
+    block), a ``disable`` … ``enable`` range, or a Word comment starting
+    ``policylint: ignore NAME-OR-CODE`` (the words it is anchored to).
+
+    It covers blocks ``first_block`` to ``last_block`` (indexes into
+    ``Document.blocks``, inclusive); ``start``/``end``, when set, narrow it to
+    character offsets in the first and last block. ``rules`` holds codes or
+    names; empty means every rule."""
+
+    rules: tuple[str, ...]
+    first_block: int
+    last_block: int
+    location: Location = field(default_factory=Location)
+    start: int | None = None
+    end: int | None = None
+    origin: str = "comment"  # "comment", "range", "word-comment"
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class Document:
     path: str
     format: str  # "docx", "pdf", "markdown", "text"
@@ -94,6 +116,7 @@ class Document:
     pages: int | None = None
     problems: tuple[Problem, ...] = ()
     complete: bool = True  # False when part of the file could not be read
+    directives: tuple[Directive, ...] = ()
     kind: str | None = None
     kind_reason: str | None = None
 

@@ -54,15 +54,5 @@ def at_least(severity: str, threshold: str) -> bool:
     return SEVERITY_RANK[severity] >= SEVERITY_RANK[threshold]
 
 
-def select(findings: list[Finding], select: set[str] | None, ignore: set[str]) -> list[Finding]:
-    """Keep findings whose code or name is selected and not ignored. A
-    selector matches a code exactly, a code prefix ("PL2"), a name, or "ALL"."""
-
-    def hit(f: Finding, selectors: set[str]) -> bool:
-        return any(s == "ALL" or s == f.name or f.code.startswith(s) for s in selectors)
-
-    return [f for f in findings if (select is None or hit(f, select)) and not hit(f, ignore)]
-
-
 def with_severity(f: Finding, severity: str) -> Finding:
     return replace(f, severity=severity)

@@ -11,9 +11,13 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from typing import Callable
+
+from policylint import filters
 from policylint.classify import classify
-from policylint.document import Document, Limits, Location, ReadError
-from policylint.findings import Finding, select
+from policylint.config import Config
+from policylint.document import Directive, Document, Limits, Location, ReadError
+from policylint.findings import Finding
 from policylint.problems import READER_CODES
 from policylint.readers import FORMATS, UNSUPPORTED_HINTS, read_document
 
@@ -38,14 +42,35 @@ class Result:
 
 @dataclass
 class Options:
-    kind: str | None = None
-    select: set[str] | None = None
-    ignore: set[str] = field(default_factory=set)
-    limits: Limits = field(default_factory=Limits)
-    model: str | None = None
+    """What one run does: the configuration, with command-line choices applied."""
+
+    config: Config = field(default_factory=Config)
+    kind: str | None = None  # --kind: every document is this kind
+    select: set[str] | None = None  # --select: replaces the configured select
+    ignore: set[str] = field(default_factory=set)  # --ignore: added to the configured ignore
+    baseline: Path | None = None
+    report_unused_ignores: bool = True
+    progress: Callable[[int, int, str], None] | None = None
+
+    @property
+    def limits(self) -> Limits:
+        return self.config.limits
+
+    @property
+    def model(self) -> str | None:
+        return self.config.model
+
+    def selected(self) -> set[str] | None:
+        chosen = self.select if self.select is not None else self.config.select
+        if chosen is None:
+            return None
+        return chosen | self.config.extend_select
+
+    def ignored(self) -> set[str]:
+        return self.config.ignore | self.ignore
 
 
-def discover(paths: list[Path]) -> tuple[list[Path], list[Path]]:
+def discover(paths: list[Path], config: Config | None = None) -> tuple[list[Path], list[Path]]:
     """Files to check, and the folders whose documents form policy sets.
 
     A file named on the command line is always checked. In a folder, every
@@ -61,13 +86,16 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[Path]]:
         real_root = root.resolve()
         set_dirs: set[Path] = set()
         for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
+                                 and not (config is not None and config.excluded(Path(dirpath) / d)))
             for name in sorted(filenames):
                 p = Path(dirpath) / name
                 suffix = p.suffix.lower()
                 if name.startswith(".") or (suffix not in FORMATS and suffix not in UNSUPPORTED_HINTS):
                     continue
                 if p.stem.lower().split(".")[0] in SKIP_NAMES:
+                    continue
+                if config is not None and config.excluded(p):
                     continue
                 if p.is_symlink():
                     target = p.resolve()
@@ -100,23 +128,37 @@ def read_and_classify(path: Path, options: Options) -> tuple[Document | None, Fi
         if not doc.problems:
             findings.append(reader_finding(p, "PL006", "the document has no text", "check the file is the right one"))
         return None, FileResult(p, error="no text"), findings
-    doc = classify(doc, options.kind)
+    configured = options.config.kind_for(path) if options.kind is None else None
+    if configured:
+        doc = classify(doc, configured[0], configured[1])
+    else:
+        doc = classify(doc, options.kind)
     return doc, FileResult(p, doc.kind, doc.kind_reason), findings
 
 
-def check(paths: list[Path], options: Options, engine=None) -> Result:
+def make_engine(options: Options):
     from policylint.engine import Engine
 
-    engine = engine or Engine(model=options.model)
-    files, sets = discover(paths)
+    cfg = options.config
+    return Engine(model=cfg.model, extra_rules=cfg.extra_rules, rule_options=cfg.rule_options)
+
+
+def check(paths: list[Path], options: Options, engine=None) -> Result:
+    engine = engine or make_engine(options)
+    files, sets = discover(paths, options.config)
     result = Result()
     analysed_by_dir: dict[Path, list] = {}
-    for path in files:
+    directives: dict[str, tuple[Directive, ...]] = {}
+    for number, path in enumerate(files, 1):
+        if options.progress:
+            options.progress(number, len(files), str(path))
         doc, info, findings = read_and_classify(path, options)
         result.files.append(info)
         result.findings.extend(findings)
         if doc is None:
             continue
+        if doc.directives:
+            directives[doc.path] = doc.directives
         analysed = engine.analyse(doc)
         result.findings.extend(engine.check(analysed))
         if doc.complete:
@@ -128,5 +170,21 @@ def check(paths: list[Path], options: Options, engine=None) -> Result:
             result.findings.extend(engine.check_set(str(folder), docs))
     if set_rules and not sets and files:
         result.notes.append("set-level rules skipped: they judge a whole folder; check a folder to run them")
-    result.findings = sorted(select(result.findings, options.select, options.ignore), key=Finding.sort_key)
+    result.findings = filter_findings(result.findings, options, directives)
     return result
+
+
+def filter_findings(findings: list[Finding], options: Options,
+                    directives: dict[str, tuple[Directive, ...]]) -> list[Finding]:
+    """select/ignore, per-file ignores, in-document directives, baseline."""
+    from policylint import baseline
+
+    cfg = options.config
+    kept = filters.select(findings, options.selected(), options.ignored())
+    if cfg.per_file_ignores:
+        kept = [f for f in kept if not filters.matches(f, cfg.ignored_for(f.path))]
+    kept = filters.apply_directives(kept, directives, options.report_unused_ignores)
+    kept = filters.select(kept, options.selected(), options.ignored())
+    if options.baseline is not None:
+        kept = baseline.new_findings(kept, options.baseline)
+    return sorted(kept, key=Finding.sort_key)

@@ -12,12 +12,13 @@ from policylint.findings import Finding
 
 class Engine:
     def __init__(self, rules: list[Rule] | None = None, model: str | None = None,
-                 rule_dirs: list[Path] | None = None, verify_examples: bool = True):
+                 rule_dirs: list[Path] | None = None, verify_examples: bool = True,
+                 extra_rules: list[Path] | None = None, rule_options: dict | None = None):
         from policylint.engine.examples import verify
         from policylint.nlp import build
 
         self.nlp = build(model)
-        self.rules = rules if rules is not None else load_rules(rule_dirs)
+        self.rules = rules if rules is not None else load_rules(rule_dirs, rule_options, extra_rules)
         if verify_examples:
             verify(self.rules, build())
 

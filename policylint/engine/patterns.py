@@ -145,7 +145,7 @@ class PhraseSet:
 
     def matches(self, doc) -> list[tuple[int, int, int]]:
         """(phrase index, start token, end token), sentence-internal,
-        non-overlapping, leftmost and then shortest first."""
+        non-overlapping, leftmost and then longest first."""
         if not self.phrases:
             return []
         found = []
@@ -154,14 +154,14 @@ class PhraseSet:
                 continue
             if doc[start].sent.start != doc[end - 1].sent.start:
                 continue
-            found.append((start, end - start, self._keys[key]))
+            found.append((start, -(end - start), self._keys[key]))
         found.sort()
         out: list[tuple[int, int, int]] = []
         last_end = -1
-        for start, length, idx in found:
+        for start, neg_length, idx in found:
             if start >= last_end:
-                out.append((idx, start, start + length))
-                last_end = start + length
+                out.append((idx, start, start - neg_length))
+                last_end = start - neg_length
         return out
 
     def search(self, doc) -> bool:

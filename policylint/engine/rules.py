@@ -74,6 +74,7 @@ class Rule:
     path: str
     spec: dict[str, Any] = field(repr=False, default_factory=dict)
     compiled: Any = field(repr=False, default=None)  # set by the check kind
+    configured: bool = False  # changed by configuration: its shipped examples no longer bind it
 
     def applies(self, kind: str | None) -> bool:
         return kind in self.applies_to or "all" in self.applies_to
@@ -195,16 +196,94 @@ def default_rules_dir() -> Path:
     raise FileNotFoundError("policylint's rules/ folder is missing from the installation")
 
 
-def load_rules(dirs: list[Path] | None = None) -> list[Rule]:
-    """Load, validate and compile every rule; codes and names must be unique."""
+ENTRY_POINT_GROUP = "policylint.rules"
+
+
+def pack_dirs() -> list[Path]:
+    """Rule folders of installed rule packs (entry point group ``policylint.rules``).
+
+    An entry point may name a folder path (str or Path), a module (its
+    ``rules/`` folder, or the module's own folder), or a callable returning
+    a folder."""
+    import importlib.metadata
+    import types
+
+    out = []
+    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        obj = ep.load()
+        if callable(obj) and not isinstance(obj, types.ModuleType):
+            obj = obj()
+        if isinstance(obj, types.ModuleType):
+            here = Path(obj.__file__).resolve().parent
+            obj = here / "rules" if (here / "rules").is_dir() else here
+        folder = Path(obj)
+        if not folder.is_dir():
+            raise RuleError(f"entry point {ep.name}", "(rule pack)", f"{folder} is not a folder")
+        out.append(folder)
+    return out
+
+
+def apply_options(rule: Rule, options: dict[str, Any]) -> None:
+    """An organisation's additions to a rule's vocabulary, from configuration."""
+    spec = rule.spec
+    if "severity" in options:
+        rule.severity = options["severity"]
+    if options.get("extra-patterns"):
+        extra = list(options["extra-patterns"])
+        if rule.kind == "forbid":
+            spec["patterns"] = [*(_as_groups(spec.get("patterns"))),
+                                {"label": "configured", "match": extra}]
+        elif rule.kind == "require":
+            spec["violations"] = [*(spec.get("violations") or []), {"match": extra}]
+        elif rule.kind == "conditional":
+            spec["if"] = [*_as_groups(spec.get("if")), {"match": extra}]
+        else:
+            raise RuleError(rule.path, "extra-patterns", f"a {rule.kind} rule takes no extra-patterns")
+    if options.get("extra-require"):
+        extra = list(options["extra-require"])
+        if rule.kind not in ("require", "set"):
+            raise RuleError(rule.path, "extra-require", f"a {rule.kind} rule takes no extra-require")
+        spec["require"] = [*_as_groups(spec.get("require")), {"match": extra}]
+        if isinstance(spec.get("set"), dict) and "require" in spec["set"]:
+            spec["set"]["require"] = [*_as_list(spec["set"]["require"]), *extra]
+    if options.get("extra-unless"):
+        spec["unless"] = [*_as_list(spec.get("unless")), *options["extra-unless"]]
+
+
+def _as_list(value: Any) -> list:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _as_groups(value: Any) -> list:
+    items = _as_list(value)
+    if items and all(isinstance(v, str) for v in items):
+        return [{"match": items}]
+    return items
+
+
+def load_rules(dirs: list[Path] | None = None, options: dict[str, dict[str, Any]] | None = None,
+               extra: list[Path] | None = None) -> list[Rule]:
+    """Load, validate and compile every rule; codes and names must be unique.
+
+    ``dirs`` replaces the default folders (the built-in rules and installed
+    rule packs); ``extra`` adds folders; ``options`` maps rule names or codes
+    to per-rule options (see ``apply_options``)."""
     from policylint.engine import checks
 
-    dirs = dirs or [default_rules_dir()]
+    dirs = list(dirs) if dirs else [default_rules_dir(), *pack_dirs()]
+    dirs += list(extra or [])
+    options = dict(options or {})
     rules: list[Rule] = []
     seen: dict[str, str] = {}
     for d in dirs:
         for path in sorted(Path(d).rglob("*.yaml")):
             rule = load_rule(path)
+            opts = options.pop(rule.name, None) or options.pop(rule.code, None)
+            if opts:
+                apply_options(rule, opts)
+                rule.configured = True
             for key in (rule.code, rule.name):
                 if key in seen:
                     raise RuleError(str(path), "code" if key == rule.code else "name",
@@ -212,5 +291,8 @@ def load_rules(dirs: list[Path] | None = None) -> list[Rule]:
                 seen[key] = str(path)
             checks.compile_rule(rule)
             rules.append(rule)
+    if options:
+        name = sorted(options)[0]
+        raise RuleError("configuration", f"rules.{name}", "no such rule")
     rules.sort(key=lambda r: r.code)
     return rules

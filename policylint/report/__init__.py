@@ -1,16 +1,16 @@
-"""Reporters: one function per format, ``render(result) -> str``. No
+"""Reporters: one function per format, ``render(result, rules) -> str``. No
 reporter re-reads a document."""
 
 from __future__ import annotations
 
+import importlib
 from typing import Callable
 
-FORMATS = ("text", "json")
+FORMATS = ("text", "json", "sarif", "github", "junit")
 
 
 def renderer(fmt: str) -> Callable:
-    if fmt == "json":
-        from policylint.report.json import render
-    else:
-        from policylint.report.text import render
-    return render
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}")
+    module = importlib.import_module(f"policylint.report.{'json_format' if fmt == 'json' else fmt}")
+    return module.render

@@ -33,7 +33,18 @@ def summary(findings: list[Finding], files: int) -> str:
     return f"Found {n} finding{'s' if n != 1 else ''} ({counts}) in {files} file{'s' if files != 1 else ''}."
 
 
-def render(result) -> str:
+COLOURS = {"error": "red", "warning": "yellow", "info": "cyan"}
+
+
+def render(result, rules=(), color: bool = False) -> str:
+    import click
+
+    def sev(s: str) -> str:
+        return click.style(s, fg=COLOURS[s], bold=s == "error") if color else s
+
+    def bold(s: str) -> str:
+        return click.style(s, bold=True) if color else s
+
     kinds = {fr.path: fr for fr in result.files}
     lines: list[str] = []
     for path, group in groupby(result.findings, key=lambda f: f.path):
@@ -43,9 +54,9 @@ def render(result) -> str:
             header += f"  [{fr.kind}: {fr.kind_reason}]"
         elif fr is None:
             header += "  [policy set]"
-        lines.append(header)
+        lines.append(bold(header))
         for f in group:
-            lines.append(f"  {position(f)}: {f.severity} {f.code} {f.name}: {f.message}")
+            lines.append(f"  {position(f)}: {sev(f.severity)} {f.code} {f.name}: {f.message}")
             if f.evidence:
                 lines.append(f"      evidence: \"{f.evidence}\"")
             for s in f.suggestions[:3]:
@@ -57,3 +68,10 @@ def render(result) -> str:
         lines.append(f"note: {note}")
     lines.append(summary(result.findings, len(result.files)))
     return "\n".join(lines) + "\n"
+
+
+def statistics(findings: list[Finding]) -> str:
+    """Counts by rule, most frequent first (``--statistics``)."""
+    counts = Counter((f.code, f.name, f.severity) for f in findings)
+    rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return "".join(f"{n:5}  {code}  {name}  [{sev}]\n" for (code, name, sev), n in rows)

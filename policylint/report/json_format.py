@@ -10,7 +10,7 @@ from policylint import __version__
 SCHEMA_VERSION = 1
 
 
-def render(result) -> str:
+def render(result, rules=()) -> str:
     by = Counter(f.severity for f in result.findings)
     data = {
         "version": SCHEMA_VERSION,

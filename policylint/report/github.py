@@ -1,0 +1,31 @@
+"""GitHub Actions workflow commands: one annotation per finding."""
+
+from __future__ import annotations
+
+LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
+
+
+def _data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _prop(text: str) -> str:
+    return _data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render(result, rules=()) -> str:
+    lines = []
+    for f in result.findings:
+        loc = f.location
+        props = [f"file={_prop(f.path)}"]
+        line = loc.line if loc.line is not None else loc.paragraph
+        if line is not None:
+            props.append(f"line={line}")
+            if loc.column is not None:
+                props.append(f"col={loc.column}")
+        props.append(f"title={_prop(f'{f.code} {f.name}')}")
+        message = f.message
+        if f.suggestions:
+            message += f"\nSuggested: {f.suggestions[0]}"
+        lines.append(f"::{LEVELS[f.severity]} {','.join(props)}::{_data(message)}")
+    return "\n".join(lines) + ("\n" if lines else "")
