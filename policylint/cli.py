@@ -52,9 +52,11 @@ def cli() -> None:
 @click.option("--statistics", is_flag=True, help="Print counts by rule instead of the findings.")
 @click.option("--show-settings", is_flag=True, help="Print the resolved configuration and exit.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes [default: number of cores].")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the result cache (.policylint_cache/).")
 @click.option("--model", help="An installed spaCy pipeline to use instead of the built-in blank English one.")
 def check(paths, fmt, output, kind, fail_on, select, ignore, config_path, baseline, write_baseline, statistics,
-          show_settings, quiet, model) -> None:
+          show_settings, quiet, jobs, no_cache, model) -> None:
     """Check documents and folders of documents."""
     import json
     import os
@@ -70,8 +72,12 @@ def check(paths, fmt, output, kind, fail_on, select, ignore, config_path, baseli
         raise click.ClickException(f"configuration: {exc}") from None
     if model:
         config.model = model
+    from policylint.cache import DIR_NAME
+    from policylint.parallel import default_jobs
+
     options = Options(config=config, kind=kind, select=_split(select) or None, ignore=_split(ignore),
-                      baseline=baseline)
+                      baseline=baseline, jobs=jobs or default_jobs(),
+                      cache_dir=None if no_cache else (config.root / DIR_NAME))
     if show_settings:
         settings = config.as_dict()
         settings.update({"kind": kind, "effective-select": sorted(options.selected() or ["ALL"]),

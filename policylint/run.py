@@ -50,6 +50,8 @@ class Options:
     ignore: set[str] = field(default_factory=set)  # --ignore: added to the configured ignore
     baseline: Path | None = None
     report_unused_ignores: bool = True
+    jobs: int = 1
+    cache_dir: Path | None = None  # None: no cache
     progress: Callable[[int, int, str], None] | None = None
 
     @property
@@ -143,32 +145,50 @@ def make_engine(options: Options):
     return Engine(model=cfg.model, extra_rules=cfg.extra_rules, rule_options=cfg.rule_options)
 
 
+@dataclass
+class Outcome:
+    """Everything the run keeps of one file: small and picklable, so it can
+    come back from a worker process or from the cache."""
+
+    info: FileResult
+    findings: list[Finding]
+    directives: tuple[Directive, ...] = ()
+    set_hits: dict[str, bool | None] | None = None  # None: not part of set-level checks
+    kind: str | None = None
+
+
+def process(path: Path, options: Options, engine) -> Outcome:
+    """Read, classify, analyse and check one file."""
+    doc, info, findings = read_and_classify(path, options)
+    if doc is None:
+        return Outcome(info, findings)
+    analysed = engine.analyse(doc)
+    findings.extend(engine.check(analysed))
+    hits = engine.set_hits(analysed) if doc.complete else None
+    return Outcome(info, findings, doc.directives, hits, doc.kind)
+
+
 def check(paths: list[Path], options: Options, engine=None) -> Result:
+    from policylint import parallel
+
     engine = engine or make_engine(options)
     files, sets = discover(paths, options.config)
     result = Result()
-    analysed_by_dir: dict[Path, list] = {}
+    outcomes = parallel.run_all(files, options, engine)
+    by_dir: dict[Path, list] = {}
     directives: dict[str, tuple[Directive, ...]] = {}
-    for number, path in enumerate(files, 1):
-        if options.progress:
-            options.progress(number, len(files), str(path))
-        doc, info, findings = read_and_classify(path, options)
-        result.files.append(info)
-        result.findings.extend(findings)
-        if doc is None:
-            continue
-        if doc.directives:
-            directives[doc.path] = doc.directives
-        analysed = engine.analyse(doc)
-        result.findings.extend(engine.check(analysed))
-        if doc.complete:
-            analysed_by_dir.setdefault(path.parent, []).append(analysed)
-    set_rules = any(r.compiled.get("set") is not None for r in engine.rules)
+    for path, outcome in zip(files, outcomes):
+        result.files.append(outcome.info)
+        result.findings.extend(outcome.findings)
+        if outcome.directives:
+            directives[outcome.info.path] = outcome.directives
+        if outcome.set_hits is not None:
+            by_dir.setdefault(path.parent, []).append((outcome.info.path, outcome.kind, outcome.set_hits))
     for folder in sets:
-        docs = analysed_by_dir.get(folder, [])
+        docs = by_dir.get(folder, [])
         if docs:
             result.findings.extend(engine.check_set(str(folder), docs))
-    if set_rules and not sets and files:
+    if engine.set_rules and not sets and files:
         result.notes.append("set-level rules skipped: they judge a whole folder; check a folder to run them")
     result.findings = filter_findings(result.findings, options, directives)
     return result

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from policylint.engine.analyse import Analysed, analyse
-from policylint.engine.checks import check_document, check_set
+from policylint.engine.checks import check_document, set_findings, set_hit
 from policylint.engine.rules import Rule, load_rules
 from policylint.findings import Finding
 
@@ -32,11 +32,20 @@ class Engine:
                 findings.extend(check_document(rule, analysed))
         return findings
 
-    def check_set(self, folder: str, analysed_docs: list[Analysed]) -> list[Finding]:
+    @property
+    def set_rules(self) -> list[Rule]:
+        return [r for r in self.rules if r.compiled.get("set") is not None]
+
+    def set_hits(self, analysed: Analysed) -> dict[str, bool | None]:
+        """Per set-level rule, whether this document satisfies it."""
+        return {rule.code: set_hit(rule, analysed) for rule in self.set_rules}
+
+    def check_set(self, folder: str, docs: list[tuple[str, str | None, dict[str, bool | None]]]) -> list[Finding]:
+        """Set-level findings for one folder from its documents' (path, kind, set_hits)."""
         findings: list[Finding] = []
-        for rule in self.rules:
-            if rule.compiled.get("set") is not None:
-                findings.extend(check_set(rule, folder, analysed_docs))
+        for rule in self.set_rules:
+            rows = [(path, kind, hits.get(rule.code)) for path, kind, hits in docs]
+            findings.extend(set_findings(rule, folder, rows))
         return findings
 
 

@@ -447,16 +447,27 @@ def _conditional(rule: Rule, analysed: Analysed) -> list[Finding]:
 
 # -- set level --------------------------------------------------------------
 
-def check_set(rule: Rule, folder: str, analysed_docs: list[Analysed]) -> list[Finding]:
-    """One finding for the folder when no document of the set satisfies the rule."""
+def set_hit(rule: Rule, analysed: Analysed) -> bool | None:
+    """Whether one document satisfies a rule's set-level requirement (None
+    when the rule has no set-level part or does not look at this kind).
+    Computed per document, so a set needs no analysed documents kept."""
+    c = rule.compiled.get("set")
+    if c is None or analysed.document.kind not in c["kinds"]:
+        return None
+    return _doc_has(c["require"], analysed)
+
+
+def set_findings(rule: Rule, folder: str, docs: list[tuple[str, str | None, bool | None]]) -> list[Finding]:
+    """One finding for the folder when the set does not satisfy the rule.
+    ``docs`` holds (path, kind, set_hit) for each completely read document."""
     c = rule.compiled.get("set")
     if c is None:
         return []
-    kinds = {a.document.kind for a in analysed_docs}
+    kinds = {kind for _, kind, _ in docs}
     if c["has"] and not (c["has"] & kinds):
         return []
-    looked = [a for a in analysed_docs if a.document.kind in c["kinds"]]
-    lacking = [a.document.path for a in looked if not _doc_has(c["require"], a)]
+    looked = [(path, hit) for path, kind, hit in docs if kind in c["kinds"]]
+    lacking = [path for path, hit in looked if not hit]
     if c["every"]:
         if not lacking:
             return []
@@ -464,9 +475,15 @@ def check_set(rule: Rule, folder: str, analysed_docs: list[Analysed]) -> list[Fi
     else:
         if len(lacking) < len(looked):
             return []
-        names = tuple(a.document.path for a in looked)
+        names = tuple(path for path, _ in looked)
     message = _fmt(c["message"], folder=folder, count=str(len(names)),
                    documents=", ".join(n.rsplit("/", 1)[-1] for n in names))
     return [Finding(rule.code, rule.name, c["severity"], folder, message, Location(), None,
                     tuple(_suggestions(c["suggest"], folder=folder)), rule.source, rule.rationale,
                     documents=names)]
+
+
+def check_set(rule: Rule, folder: str, analysed_docs: list[Analysed]) -> list[Finding]:
+    """Set-level check over analysed documents (used by rule examples and tests)."""
+    docs = [(a.document.path, a.document.kind, set_hit(rule, a)) for a in analysed_docs]
+    return set_findings(rule, folder, docs)
