@@ -1,0 +1,272 @@
+"""policylint's benchmark: each target is a ratio measured side by side in
+one run, against a baseline measured in the same process or invocation.
+
+    python benchmarks/run.py            # full run (a few minutes)
+    python benchmarks/run.py --quick    # smoke mode: tiny inputs, one repeat, no targets enforced
+
+It builds its own inputs in a temporary folder (a few hundred documents in
+every format from the fixtures' style, a 500- and a 1,000-page PDF, a long
+DOCX), runs each measurement several times and prints medians and ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+PY = sys.executable
+EXE = str(Path(PY).parent / "policylint")
+
+
+def median_time(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def run_cmd(args: list[str], cwd: Path | None = None) -> None:
+    subprocess.run(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+
+
+def peak_rss_mb(args: list[str]) -> float:
+    """Peak resident memory of a child process (ru_maxrss of the waited child)."""
+    code = ("import resource, subprocess, sys;"
+            "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL);"
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    out = subprocess.run([PY, "-c", code, *args], capture_output=True, text=True, check=True)
+    return int(out.stdout.strip()) / 1024
+
+
+# -- inputs -------------------------------------------------------------------
+
+def make_pdf(path: Path, pages: int) -> None:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_auto_page_break(False)
+    pdf.set_creation_date(__import__("datetime").datetime(2026, 1, 1))
+    para = ("Peer support workers offer mutual support grounded in their own experience of recovery. "
+            "They do not administer medication. Supervision is provided monthly by a Lived Experience "
+            "supervisor, in paid time, beside line management by the program manager.")
+    for n in range(pages):
+        pdf.add_page()
+        pdf.set_font("Helvetica", "B", 16)
+        pdf.cell(0, 10, f"Section {n + 1}: Peer workforce practice", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Helvetica", "", 10)
+        for _ in range(6):
+            pdf.multi_cell(0, 5, para, new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(2)
+    pdf.output(str(path))
+
+
+def make_long_docx(path: Path, paragraphs: int) -> None:
+    from docx import Document
+
+    doc = Document()
+    doc.add_heading("Position Description: Peer Support Worker", 0)
+    for n in range(paragraphs):
+        if n % 40 == 0:
+            doc.add_heading(f"Part {n // 40 + 1}", 1)
+        style = "List Bullet" if n % 3 else None
+        doc.add_paragraph("Offer peer support grounded in your own recovery; help people prepare questions "
+                          f"for their prescriber when they ask (item {n}).", style=style)
+    table = doc.add_table(rows=3, cols=2)
+    for r in range(3):
+        for c in range(2):
+            table.cell(r, c).text = f"Criterion {r}.{c}: lived experience of recovery."
+    doc.save(str(path))
+
+
+def make_corpus(folder: Path, copies: int) -> int:
+    """``copies`` of every fixture document, each Markdown one varied so
+    texts differ, spread over organisation-like folders."""
+    rng = random.Random(7)
+    count = 0
+    sources = sorted(p for p in FIXTURES.rglob("*") if p.suffix in (".docx", ".pdf", ".md"))
+    for i in range(copies):
+        org = folder / f"org-{i:03d}"
+        org.mkdir(parents=True)
+        for src in sources:
+            target = org / f"{src.parent.name}-{src.name}"
+            if src.suffix == ".md":
+                lines = src.read_text(encoding="utf-8").splitlines()
+                rng.shuffle(lines[2:])
+                target.write_text("\n".join(lines) + f"\n\nRevision {i}.\n", encoding="utf-8")
+            else:
+                shutil.copy(src, target)
+            count += 1
+    return count
+
+
+# -- measurements ---------------------------------------------------------------
+
+def rows_engine(quick: bool, repeat: int) -> list[tuple]:
+    from policylint.engine import Engine
+    from policylint.nlp import build
+    from policylint.readers.text import parse_string
+
+    texts = [p.read_text(encoding="utf-8") for p in FIXTURES.rglob("*.md")]
+    from policylint.readers import read_document
+
+    for p in sorted(FIXTURES.rglob("*.docx")):
+        texts.append("\n\n".join(b.text for b in read_document(p).blocks))
+    texts = texts * (1 if quick else 4)
+    docs = [parse_string(t, f"doc{i}.md", "markdown").with_kind("peer-job-description", "bench")
+            for i, t in enumerate(texts)]
+    nlp = build()
+    engine = Engine()
+    blocks = [b.text for d in docs for b in d.blocks]
+
+    def bare():
+        for _ in nlp.pipe(blocks, batch_size=256):
+            pass
+
+    def full():
+        for d in docs:
+            engine.check(engine.analyse(d))
+
+    base, ours = median_time(bare, repeat), median_time(full, repeat)
+    return [("rule engine vs bare spaCy pipeline (same text)", ours, base, ours / base, 3.0, "<=")]
+
+
+def rows_readers(tmp: Path, quick: bool, repeat: int) -> list[tuple]:
+    import pypdfium2 as pdfium
+    from docx import Document as WordDocument
+
+    from policylint.document import Limits
+    from policylint.readers import read_document
+
+    pdf = tmp / "read-test.pdf"
+    make_pdf(pdf, 20 if quick else 100)
+    docx = tmp / "read-test.docx"
+    make_long_docx(docx, 200 if quick else 2000)
+
+    def bare_pdf():
+        doc = pdfium.PdfDocument(str(pdf))
+        try:
+            for i in range(len(doc)):
+                page = doc[i]
+                tp = page.get_textpage()
+                tp.get_text_range()
+                tp.close()
+                page.close()
+        finally:
+            doc.close()
+
+    def bare_docx():
+        "\n".join(p.text for p in WordDocument(str(docx)).paragraphs)
+
+    limits = Limits()
+    out = []
+    base, ours = median_time(bare_pdf, repeat), median_time(lambda: read_document(pdf, limits), repeat)
+    out.append(("read PDF vs pypdfium2 text extraction", ours, base, ours / base, 2.0, "<="))
+    base, ours = median_time(bare_docx, repeat), median_time(lambda: read_document(docx, limits), repeat)
+    out.append(("read DOCX vs python-docx paragraphs", ours, base, ours / base, 2.0, "<="))
+    return out
+
+
+def rows_startup(tmp: Path, repeat: int) -> list[tuple]:
+    small = FIXTURES / "wattle-grove" / "pd-clinical-nurse.docx"
+    spacy_import = median_time(lambda: run_cmd([PY, "-c", "import spacy"]), repeat)
+    spacy_blank = median_time(lambda: run_cmd([PY, "-c", "import spacy; spacy.blank('en')"]), repeat)
+    version = median_time(lambda: run_cmd([EXE, "--version"]), repeat)
+    helptext = median_time(lambda: run_cmd([EXE, "--help"]), repeat)
+    one = median_time(lambda: run_cmd([EXE, "check", str(small), "--no-cache", "--jobs", "1"], cwd=tmp), repeat)
+    return [
+        ("policylint --version vs import spacy", version, spacy_import, version / spacy_import, 0.3, "<="),
+        ("policylint --help vs import spacy", helptext, spacy_import, helptext / spacy_import, 0.3, "<="),
+        ("check one small DOCX vs spacy.blank('en')", one, spacy_blank, one / spacy_blank, 1.3, "<="),
+    ]
+
+
+def rows_folder(tmp: Path, quick: bool, repeat: int) -> list[tuple]:
+    corpus = tmp / "corpus"
+    n = make_corpus(corpus, 2 if quick else 20)
+    cache = tmp / "cachework"
+    cache.mkdir()
+    j1 = median_time(lambda: run_cmd([EXE, "check", str(corpus), "--no-cache", "--jobs", "1", "-q"], cwd=tmp),
+                     max(1, repeat // 2))
+    j2 = median_time(lambda: run_cmd([EXE, "check", str(corpus), "--no-cache", "--jobs", "2", "-q"], cwd=tmp),
+                     max(1, repeat // 2))
+    shutil.rmtree(cache / ".policylint_cache", ignore_errors=True)
+    first = median_time(lambda: (shutil.rmtree(cache / ".policylint_cache", ignore_errors=True),
+                                 run_cmd([EXE, "check", str(corpus), "--jobs", "1", "-q"], cwd=cache)), 1)
+    second = median_time(lambda: run_cmd([EXE, "check", str(corpus), "--jobs", "1", "-q"], cwd=cache), repeat)
+    return [
+        (f"--jobs 2 vs --jobs 1 on {n} documents (speed-up)", j2, j1, j1 / j2, 1.6, ">="),
+        (f"cached second run vs first run ({n} documents)", second, first, second / first, 0.1, "<="),
+    ]
+
+
+def rows_pages(tmp: Path, quick: bool, repeat: int) -> list[tuple]:
+    small, big = (25, 50) if quick else (500, 1000)
+    p1, p2 = tmp / f"p{small}.pdf", tmp / f"p{big}.pdf"
+    make_pdf(p1, small)
+    make_pdf(p2, big)
+    args = ["check", "--no-cache", "--jobs", "1", "-q", "--kind", "strategic-plan"]
+    t1 = median_time(lambda: run_cmd([EXE, *args, str(p1)], cwd=tmp), repeat)
+    t2 = median_time(lambda: run_cmd([EXE, *args, str(p2)], cwd=tmp), repeat)
+    rss = peak_rss_mb([EXE, *args, str(p1)])
+    return [
+        (f"{big}-page PDF vs {small}-page PDF (time)", t2, t1, t2 / t1, 2.2, "<="),
+        (f"peak memory checking the {small}-page PDF (MB)", rss, 300.0, rss / 300.0, 1.0, "<="),
+    ]
+
+
+def rows_sets(quick: bool, repeat: int) -> list[tuple]:
+    from policylint.engine import Engine
+
+    engine = Engine()
+    small_n, big_n = (50, 100) if quick else (2000, 4000)
+    hits = {r.code: False for r in engine.set_rules}
+
+    def run(n):
+        docs = [(f"d{i}.md", "hr-policy" if i % 2 else "peer-job-description", hits) for i in range(n)]
+        return lambda: engine.check_set("org", docs)
+
+    t1, t2 = median_time(run(small_n), repeat), median_time(run(big_n), repeat)
+    return [(f"set-level rules, {big_n} vs {small_n} documents (time)", t2, t1, t2 / t1, 2.2, "<=")]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="smoke mode: tiny inputs, one repeat, targets not enforced")
+    ap.add_argument("--repeat", type=int, default=5)
+    args = ap.parse_args(argv)
+    repeat = 1 if args.quick else args.repeat
+    rows: list[tuple] = []
+    with tempfile.TemporaryDirectory(prefix="policylint-bench-") as tmpdir:
+        tmp = Path(tmpdir)
+        rows += rows_engine(args.quick, repeat)
+        rows += rows_readers(tmp, args.quick, repeat)
+        rows += rows_startup(tmp, repeat)
+        rows += rows_folder(tmp, args.quick, repeat)
+        rows += rows_pages(tmp, args.quick, repeat)
+        rows += rows_sets(args.quick, repeat)
+    print(f"| measurement | policylint | baseline | ratio | target | met |")
+    print(f"|---|---:|---:|---:|---:|:---:|")
+    failed = 0
+    for name, ours, base, ratio, target, op in rows:
+        met = ratio <= target if op == "<=" else ratio >= target
+        failed += not met
+        unit = "" if "MB" in name else " s"
+        print(f"| {name} | {ours:.3f}{unit} | {base:.3f}{unit} | {ratio:.2f} | {op} {target} | {'yes' if met else 'NO'} |")
+    print(f"\n{len(rows) - failed} of {len(rows)} targets met (cores: {os.cpu_count()}, quick: {args.quick})")
+    return 0 if args.quick or not failed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
