@@ -99,9 +99,8 @@ def _item_variants(item: str) -> list[list[dict]]:
 
 def compile_phrase(phrase: str) -> list[list[dict]]:
     """All Matcher token patterns for one phrase."""
-    if phrase.count("(") != phrase.count(")"):
-        raise PatternError(f"unbalanced parentheses in {phrase!r}")
-    items = re.findall(r"\([^()]*\)\??|[^\s()]+", phrase)
+    check_syntax(phrase)
+    items = ITEM_RE.findall(phrase)
     if not items:
         raise PatternError("empty phrase")
     per_item = [_item_variants(i) for i in items]
@@ -124,21 +123,59 @@ def compile_phrase(phrase: str) -> list[list[dict]]:
     return patterns
 
 
+ITEM_RE = re.compile(r"\([^()]*\)\??|[^\s()]+")
+
+
+def check_syntax(phrase: str) -> None:
+    """The errors ``compile_phrase`` would raise that need no language
+    pipeline, so a malformed rule fails at load without importing spaCy."""
+    if phrase.count("(") != phrase.count(")"):
+        raise PatternError(f"unbalanced parentheses in {phrase!r}")
+    items = ITEM_RE.findall(phrase)
+    if not items:
+        raise PatternError("empty phrase")
+    if all(i in ("*", "**") or i.endswith("?") for i in items):
+        raise PatternError(f"phrase {phrase!r} can match nothing but gaps")
+    count = 1
+    for item in items:
+        if item in ("*", "**"):
+            continue
+        body = item[:-1] if item.endswith("?") and len(item) > 1 else item
+        if body.startswith("(") and body.endswith(")"):
+            body = body[1:-1]
+        alternatives = body.split("|")
+        if any(not a.strip() for a in alternatives):
+            raise PatternError(f"empty alternative in {item!r}")
+        count *= len(alternatives) + item.endswith("?")
+    if count > MAX_VARIANTS * 16:
+        raise PatternError(f"phrase {phrase!r} has too many alternatives")
+
+
 class PhraseSet:
-    """A compiled set of phrases: one spaCy Matcher, matched per Doc."""
+    """A set of phrases matched per Doc with one spaCy Matcher, built on
+    first use (so loading rules does not need the language pipeline)."""
 
     def __init__(self, phrases: list[str], label: str = "p"):
+        self.phrases = list(phrases)
+        self.label = label
+        for phrase in self.phrases:
+            check_syntax(phrase)
+        self._matcher = None
+        self._keys: dict[int, int] = {}
+
+    def _build(self):
         from spacy.matcher import Matcher
 
         from policylint.nlp import build
 
-        self.phrases = list(phrases)
-        self._matcher = Matcher(build().vocab)
-        self._keys: dict[int, int] = {}
+        vocab = build().vocab
+        matcher = Matcher(vocab)
         for i, phrase in enumerate(self.phrases):
-            key = f"{label}:{i}"
-            self._matcher.add(key, compile_phrase(phrase))
-            self._keys[build().vocab.strings[key]] = i
+            key = f"{self.label}:{i}"
+            matcher.add(key, compile_phrase(phrase))
+            self._keys[vocab.strings[key]] = i
+        self._matcher = matcher
+        return matcher
 
     def __bool__(self) -> bool:
         return bool(self.phrases)
@@ -149,7 +186,7 @@ class PhraseSet:
         if not self.phrases:
             return []
         found = []
-        for key, start, end in self._matcher(doc):
+        for key, start, end in (self._matcher or self._build())(doc):
             if end <= start:
                 continue
             if doc[start].sent.start != doc[end - 1].sent.start:
@@ -165,4 +202,4 @@ class PhraseSet:
         return out
 
     def search(self, doc) -> bool:
-        return bool(self.phrases) and bool(self._matcher(doc))
+        return bool(self.phrases) and bool((self._matcher or self._build())(doc))
