@@ -151,8 +151,98 @@ def check_syntax(phrase: str) -> None:
         raise PatternError(f"phrase {phrase!r} has too many alternatives")
 
 
+def _requirements(pattern: list[dict]) -> list[tuple[str, frozenset[str]]]:
+    """The tokens a pattern cannot match without: (attribute, accepted values)
+    for each mandatory LEMMA or LOWER token."""
+    reqs = []
+    for tok in pattern:
+        if tok.get("OP") not in (None, "1", "!", "+"):
+            continue
+        for attr in ("LEMMA", "LOWER"):
+            value = tok.get(attr)
+            if isinstance(value, str):
+                reqs.append((attr, frozenset([value])))
+            elif isinstance(value, dict) and "IN" in value:
+                reqs.append((attr, frozenset(value["IN"])))
+    return reqs
+
+
+class _Combined:
+    """Every PhraseSet's patterns, indexed by the words they cannot match
+    without. For each Doc only the patterns whose required words all occur in
+    it are run, each through its own small Matcher, and the results are
+    cached on the Doc: many rules cost little more than one."""
+
+    def __init__(self) -> None:
+        self.sets: list[tuple[str, ...]] = []
+        self.ids: dict[tuple[str, ...], int] = {}
+        self.added = 0  # how many sets are compiled
+        self.entries: list[tuple[int, int, list, object]] = []  # (set id, phrase index, requirements, matcher)
+        self.index: dict[tuple[str, str], list[int]] = {}  # (attr, value) -> entry numbers
+        self.always: list[int] = []  # entries with no required word
+
+    def register(self, phrases: tuple[str, ...]) -> int:
+        """The id of this list of phrases; identical lists share one (every
+        Engine in a process loads the same rules)."""
+        if phrases not in self.ids:
+            self.ids[phrases] = len(self.sets)
+            self.sets.append(phrases)
+        return self.ids[phrases]
+
+    def _sync(self) -> None:
+        if self.added == len(self.sets):
+            return
+        from spacy.matcher import Matcher
+
+        from policylint.nlp import build
+
+        vocab = build().vocab
+        for set_id in range(self.added, len(self.sets)):
+            for i, phrase in enumerate(self.sets[set_id]):
+                for pattern in compile_phrase(phrase):
+                    matcher = Matcher(vocab)
+                    matcher.add("m", [pattern])
+                    reqs = _requirements(pattern)
+                    number = len(self.entries)
+                    self.entries.append((set_id, i, reqs, matcher))
+                    if not reqs:
+                        self.always.append(number)
+                        continue
+                    attr, values = min(reqs, key=lambda r: len(r[1]))
+                    for value in values:
+                        self.index.setdefault((attr, value), []).append(number)
+        self.added = len(self.sets)
+
+    def matches(self, doc) -> dict[int, list[tuple[int, int, int]]]:
+        """Per set id: (phrase index, start, end) of every raw match in ``doc``."""
+        self._sync()
+        cached = doc.user_data.get("policylint_matches")
+        if cached is not None and cached[0] == self.added:
+            return cached[1]
+        present = {"LEMMA": {t.lemma_ for t in doc}, "LOWER": {t.lower_ for t in doc}}
+        candidates = set(self.always)
+        for attr, values in present.items():
+            for value in values:
+                candidates.update(self.index.get((attr, value), ()))
+        by_set: dict[int, list[tuple[int, int, int]]] = {}
+        seen: set[tuple[int, int, int, int]] = set()
+        for number in sorted(candidates):
+            set_id, idx, reqs, matcher = self.entries[number]
+            if not all(values & present[attr] for attr, values in reqs):
+                continue
+            for _, start, end in matcher(doc):
+                if end > start and (set_id, idx, start, end) not in seen:
+                    seen.add((set_id, idx, start, end))
+                    by_set.setdefault(set_id, []).append((idx, start, end))
+        doc.user_data["policylint_matches"] = (self.added, by_set)
+        return by_set
+
+
+_COMBINED = _Combined()
+
+
 class PhraseSet:
-    """A set of phrases matched per Doc with one spaCy Matcher, built on
+    """A set of phrases. Its patterns join one combined Matcher, compiled on
     first use (so loading rules does not need the language pipeline)."""
 
     def __init__(self, phrases: list[str], label: str = "p"):
@@ -160,38 +250,29 @@ class PhraseSet:
         self.label = label
         for phrase in self.phrases:
             check_syntax(phrase)
-        self._matcher = None
-        self._keys: dict[int, int] = {}
-
-    def _build(self):
-        from spacy.matcher import Matcher
-
-        from policylint.nlp import build
-
-        vocab = build().vocab
-        matcher = Matcher(vocab)
-        for i, phrase in enumerate(self.phrases):
-            key = f"{self.label}:{i}"
-            matcher.add(key, compile_phrase(phrase))
-            self._keys[vocab.strings[key]] = i
-        self._matcher = matcher
-        return matcher
+        self.id = _COMBINED.register(tuple(self.phrases)) if self.phrases else -1
 
     def __bool__(self) -> bool:
         return bool(self.phrases)
 
+    def _raw(self, doc) -> list[tuple[int, int, int]]:
+        """Raw matches in a Doc, or in a Span (positions relative to its Doc)."""
+        if not self.phrases:
+            return []
+        if hasattr(doc, "doc") and doc.doc is not doc:  # a Span
+            span = doc
+            return [m for m in _COMBINED.matches(span.doc).get(self.id, ())
+                    if m[1] >= span.start and m[2] <= span.end]
+        return _COMBINED.matches(doc).get(self.id, [])
+
     def matches(self, doc) -> list[tuple[int, int, int]]:
         """(phrase index, start token, end token), sentence-internal,
         non-overlapping, leftmost and then longest first."""
-        if not self.phrases:
-            return []
         found = []
-        for key, start, end in (self._matcher or self._build())(doc):
-            if end <= start:
-                continue
+        for idx, start, end in self._raw(doc):
             if doc[start].sent.start != doc[end - 1].sent.start:
                 continue
-            found.append((start, -(end - start), self._keys[key]))
+            found.append((start, -(end - start), idx))
         found.sort()
         out: list[tuple[int, int, int]] = []
         last_end = -1
@@ -202,4 +283,5 @@ class PhraseSet:
         return out
 
     def search(self, doc) -> bool:
-        return bool(self.phrases) and bool((self._matcher or self._build())(doc))
+        """Any match in a Doc or Span."""
+        return bool(self._raw(doc))
