@@ -201,8 +201,8 @@ def _sentence_matches(ps: PhraseSet, sent) -> bool:
 def _doc_has(ps: PhraseSet, analysed: Analysed, negation_counts: bool = False) -> bool:
     """Some block holds a match that is not negated."""
     for ab in analysed.blocks:
-        for _, s, e in ps.matches(ab.doc):
-            if negation_counts or not context.is_negated(ab.doc, s, e):
+        for i, s, e in ps.matches(ab.doc):
+            if negation_counts or not context.is_negated(ab.doc, s, e, ps.phrases[i]):
                 return True
     return False
 
@@ -263,9 +263,9 @@ def check_document(rule: Rule, analysed: Analysed) -> list[Finding]:
     return []
 
 
-def _excused(rule: Rule, ab: AnalysedBlock, s: int, e: int, ignore: set[str]) -> bool:
+def _excused(rule: Rule, ab: AnalysedBlock, s: int, e: int, ignore: set[str], phrase: str = "") -> bool:
     sent = ab.doc[s].sent
-    if "negation" in ignore and context.is_negated(ab.doc, s, e):
+    if "negation" in ignore and context.is_negated(ab.doc, s, e, phrase):
         return True
     if "disclaimer" in ignore and ab.disclaimer:
         return True
@@ -287,8 +287,8 @@ def _forbid(rule: Rule, analysed: Analysed) -> list[Finding]:
     for ab in analysed.body():
         seen_sents: set[tuple[int, int]] = set()
         for g in groups:
-            for _, s, e in g.phrases.matches(ab.doc):
-                if _excused(rule, ab, s, e, c["ignore"]):
+            for i, s, e in g.phrases.matches(ab.doc):
+                if _excused(rule, ab, s, e, c["ignore"], g.phrases.phrases[i]):
                     continue
                 sent = ab.doc[s].sent
                 if (sent.start, id(g)) in seen_sents:
@@ -357,8 +357,8 @@ def _substitute(rule: Rule, analysed: Analysed) -> list[Finding]:
 
 def _group_satisfied(g: Group, analysed: Analysed, in_section: tuple[str, ...]) -> bool:
     for ab in analysed.blocks:
-        for _, s, e in g.phrases.matches(ab.doc):
-            if context.is_negated(ab.doc, s, e):
+        for i, s, e in g.phrases.matches(ab.doc):
+            if context.is_negated(ab.doc, s, e, g.phrases.phrases[i]):
                 continue
             if in_section and not _in_section(ab, ab.doc[s].sent.text, in_section):
                 continue
@@ -383,8 +383,8 @@ def _require(rule: Rule, analysed: Analysed) -> list[Finding]:
     # Presence violations first: they say more than "not found".
     for g in (g for g in c["violations"] if not g.excused_by(analysed)):
         for ab in analysed.body():
-            for _, s, e in g.phrases.matches(ab.doc):
-                if context.is_negated(ab.doc, s, e):
+            for i, s, e in g.phrases.matches(ab.doc):
+                if context.is_negated(ab.doc, s, e, g.phrases.phrases[i]):
                     continue
                 sent = ab.doc[s].sent
                 if g.qualifier and _qualifier(ab, sent.text) != g.qualifier:
@@ -410,8 +410,8 @@ def _require(rule: Rule, analysed: Analysed) -> list[Finding]:
     suggestions = _suggestions(rule.suggest, **values)
     if c["instead"]:
         for ab in analysed.body():
-            for _, s, e in c["instead"].matches(ab.doc):
-                if context.is_negated(ab.doc, s, e):
+            for i, s, e in c["instead"].matches(ab.doc):
+                if context.is_negated(ab.doc, s, e, c["instead"].phrases[i]):
                     continue
                 span = ab.doc[s:e]
                 values["evidence"] = ab.block.text[span.start_char:span.end_char]
@@ -430,8 +430,8 @@ def _conditional(rule: Rule, analysed: Analysed) -> list[Finding]:
     out = []
     for g in (g for g in c["if"] if not g.excused_by(analysed)):
         for ab in analysed.body():
-            for _, s, e in g.phrases.matches(ab.doc):
-                if context.is_negated(ab.doc, s, e):
+            for i, s, e in g.phrases.matches(ab.doc):
+                if context.is_negated(ab.doc, s, e, g.phrases.phrases[i]):
                     continue
                 sent = ab.doc[s].sent
                 if c["unless"] and c["unless"].search(sent):

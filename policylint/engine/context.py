@@ -18,6 +18,8 @@ NEGATION_PHRASES = [
     ("other", "than"), ("rather", "than"), ("instead", "of"), ("except",), ("outside", "the", "scope"),
     ("no", "part"), ("not", "part"), ("free", "from"), ("unlike",),
 ]
+NEGATION_WORD_RE = re.compile(r"\b(not|never|no|nor|neither|without|none|n't|exclud\w*|prohibit\w*|forbid\w*"
+                              r"|refrain|avoid|other|rather|instead|except|outside|free|unlike)\b", re.I)
 CLAUSE_BREAK = {";", ":", "but", "however", "although", "whereas", "though", "yet", "while"}
 BULLETS = {"-", "•", "*", "–", "—", "·"}
 
@@ -90,14 +92,17 @@ def _has_negation(doc, lo: int, hi: int) -> bool:
     return False
 
 
-def is_negated(doc, start: int, end: int) -> bool:
+def is_negated(doc, start: int, end: int, phrase: str = "") -> bool:
     """A negation cue governs the match: before it in the same clause
-    ("Peer workers do not administer medication"), or right after it when
-    the match opens its clause ("Medication administration is not part of
-    this role")."""
+    ("Peer workers do not administer medication"), inside it when the
+    phrase itself names no negation ("Lived experience is never treated as a
+    risk"), or right after it when the match opens its clause ("Medication
+    administration is not part of this role")."""
     sent = doc[start].sent
     lo, hi = _clause_bounds(sent, start, end)
     if _has_negation(doc, lo, start):
+        return True
+    if phrase and not NEGATION_WORD_RE.search(phrase) and _has_negation(doc, start, end):
         return True
     lead = [t for t in doc[lo:start] if not t.is_punct and t.lower_ not in BULLETS]
     if len(lead) <= 3 and _has_negation(doc, end, min(hi, end + 5)):
