@@ -37,3 +37,18 @@ def test_bad_phrases_are_errors():
         compile_phrase("*")
     with pytest.raises(PatternError):
         compile_phrase("a||b")
+
+
+def test_gaps_join_segments_within_their_size():
+    assert spans(["peer ** progress"], "Peer workers in our service can progress.") == \
+        ["Peer workers in our service can progress"]
+    assert spans(["a * b"], "a one two three four five b") == []
+    assert spans(["a * b"], "a one two three four b") == ["a one two three four b"]
+    assert spans(["a * b? * c"], "a x b y c") == ["a x b y c"]
+    assert spans(["a * b? * c"], "a x y c") == ["a x y c"]
+
+
+def test_many_wide_gaps_in_a_long_sentence():
+    # Joined outside the Matcher: this returned only after minutes when gaps were Matcher wildcards.
+    text = " ".join(["word"] * 40 + ["a", "x", "b", "y", "c", "z", "d"] + ["word"] * 40) + "."
+    assert spans(["a ** b ** c ** d"], text) == ["a x b y c z d"]

@@ -151,6 +151,61 @@ def check_syntax(phrase: str) -> None:
         raise PatternError(f"phrase {phrase!r} has too many alternatives")
 
 
+GAP_SIZES = {"{0,4}": 4, "{0,10}": 10}
+
+
+def split_gaps(pattern: list[dict]) -> tuple[list[list[dict]], list[int]]:
+    """A pattern's gap-free segments and the largest gap after each one.
+
+    Gaps are matched outside spaCy's Matcher: a Matcher state per optional
+    wildcard token multiplies with every gap, so "a ** b ** c" is costly
+    there, while joining segment matches by distance is cheap. A segment of
+    optional tokens only becomes part of the gap around it."""
+    segments: list[list[dict]] = [[]]
+    gaps: list[int] = []
+    for tok in pattern:
+        size = GAP_SIZES.get(tok.get("OP", ""))
+        if size is None:
+            segments[-1].append(tok)
+            continue
+        if segments[-1]:
+            segments.append([])
+            gaps.append(size)
+        elif gaps:
+            gaps[-1] += size
+    if not segments[-1]:
+        segments.pop()
+    out_segments: list[list[dict]] = []
+    out_gaps: list[int] = []
+    for n, seg in enumerate(segments):
+        optional_only = all(t.get("OP") in ("?", "*") for t in seg)
+        if optional_only and out_segments and n < len(segments) - 1:
+            out_gaps[-1] += len(seg) + gaps[n]
+            continue
+        out_segments.append(seg)
+        if n < len(gaps):
+            out_gaps.append(gaps[n])
+    return out_segments, out_gaps[:len(out_segments) - 1]
+
+
+def _join(hits: list[list[tuple[int, int]]], gaps: list[int], sent_of: list[int]) -> list[tuple[int, int]]:
+    """Whole matches from segment matches: each next segment starts at most
+    ``gap`` tokens after the previous one ends, in the same sentence; for
+    each start, the longest."""
+    best: dict[tuple[int, int], int] = {(s, e): e for s, e in hits[-1] if sent_of[s] == sent_of[e - 1]}
+    for k in range(len(hits) - 2, -1, -1):
+        nxt = best
+        best = {}
+        for s, e in hits[k]:
+            ends = [end for (s2, _), end in nxt.items() if e <= s2 <= e + gaps[k] and sent_of[s2] == sent_of[s]]
+            if ends:
+                best[(s, e)] = max(ends)
+    by_start: dict[int, int] = {}
+    for (s, _), end in best.items():
+        by_start[s] = max(end, by_start.get(s, end))
+    return sorted(by_start.items())
+
+
 def _requirements(pattern: list[dict]) -> list[tuple[str, frozenset[str]]]:
     """The tokens a pattern cannot match without: (attribute, accepted values)
     for each mandatory LEMMA or LOWER token."""
@@ -168,16 +223,19 @@ def _requirements(pattern: list[dict]) -> list[tuple[str, frozenset[str]]]:
 
 
 class _Combined:
-    """Every PhraseSet's patterns, indexed by the words they cannot match
-    without. For each Doc only the patterns whose required words all occur in
-    it are run, each through its own small Matcher, and the results are
-    cached on the Doc: many rules cost little more than one."""
+    """Every PhraseSet's patterns, cut into gap-free segments and indexed by
+    the words they cannot match without. For each Doc only the segments whose
+    required words all occur in it are run, each through its own small
+    Matcher; segment matches are joined across gaps; results are cached on
+    the Doc. Many rules then cost little more than one."""
 
     def __init__(self) -> None:
         self.sets: list[tuple[str, ...]] = []
         self.ids: dict[tuple[str, ...], int] = {}
         self.added = 0  # how many sets are compiled
-        self.entries: list[tuple[int, int, list, object]] = []  # (set id, phrase index, requirements, matcher)
+        # entry: (variant key, segment number, requirements, matcher)
+        self.entries: list[tuple[tuple[int, int, int], int, list, object]] = []
+        self.shapes: dict[tuple[int, int, int], list[int]] = {}  # variant key -> gaps between segments
         self.index: dict[tuple[str, str], list[int]] = {}  # (attr, value) -> entry numbers
         self.always: list[int] = []  # entries with no required word
 
@@ -199,18 +257,22 @@ class _Combined:
         vocab = build().vocab
         for set_id in range(self.added, len(self.sets)):
             for i, phrase in enumerate(self.sets[set_id]):
-                for pattern in compile_phrase(phrase):
-                    matcher = Matcher(vocab)
-                    matcher.add("m", [pattern])
-                    reqs = _requirements(pattern)
-                    number = len(self.entries)
-                    self.entries.append((set_id, i, reqs, matcher))
-                    if not reqs:
-                        self.always.append(number)
-                        continue
-                    attr, values = min(reqs, key=lambda r: len(r[1]))
-                    for value in values:
-                        self.index.setdefault((attr, value), []).append(number)
+                for v, pattern in enumerate(compile_phrase(phrase)):
+                    segments, gaps = split_gaps(pattern)
+                    key = (set_id, i, v)
+                    self.shapes[key] = gaps
+                    for k, segment in enumerate(segments):
+                        matcher = Matcher(vocab)
+                        matcher.add("m", [segment])
+                        reqs = _requirements(segment)
+                        number = len(self.entries)
+                        self.entries.append((key, k, reqs, matcher))
+                        if not reqs:
+                            self.always.append(number)
+                            continue
+                        attr, values = min(reqs, key=lambda r: len(r[1]))
+                        for value in values:
+                            self.index.setdefault((attr, value), []).append(number)
         self.added = len(self.sets)
 
     def matches(self, doc) -> dict[int, list[tuple[int, int, int]]]:
@@ -224,18 +286,31 @@ class _Combined:
         for attr, values in present.items():
             for value in values:
                 candidates.update(self.index.get((attr, value), ()))
-        by_set: dict[int, list[tuple[int, int, int]]] = {}
-        seen: set[tuple[int, int, int, int]] = set()
+        segment_hits: dict[tuple[int, int, int], dict[int, list[tuple[int, int]]]] = {}
         for number in sorted(candidates):
-            set_id, idx, reqs, matcher = self.entries[number]
+            key, k, reqs, matcher = self.entries[number]
             if not all(values & present[attr] for attr, values in reqs):
                 continue
-            for _, start, end in matcher(doc):
-                if end > start and (set_id, idx, start, end) not in seen:
-                    seen.add((set_id, idx, start, end))
-                    by_set.setdefault(set_id, []).append((idx, start, end))
-        doc.user_data["policylint_matches"] = (self.added, by_set)
-        return by_set
+            found = [(s, e) for _, s, e in matcher(doc) if e > s]
+            if found:
+                segment_hits.setdefault(key, {})[k] = found
+        by_set: dict[int, set[tuple[int, int, int]]] = {}
+        sent_of: list[int] = []
+        if any(self.shapes[key] for key in segment_hits):
+            sent_of = [0] * len(doc)
+            for sent in doc.sents:
+                sent_of[sent.start:sent.end] = [sent.start] * (sent.end - sent.start)
+        for key, per_segment in segment_hits.items():
+            gaps = self.shapes[key]
+            if len(per_segment) != len(gaps) + 1:
+                continue
+            hits = [per_segment[k] for k in range(len(gaps) + 1)]
+            whole = hits[0] if not gaps else _join(hits, gaps, sent_of)
+            set_id, idx, _ = key
+            by_set.setdefault(set_id, set()).update((idx, s, e) for s, e in whole)
+        result = {set_id: sorted(found) for set_id, found in by_set.items()}
+        doc.user_data["policylint_matches"] = (self.added, result)
+        return result
 
 
 _COMBINED = _Combined()
