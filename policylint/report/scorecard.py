@@ -1,0 +1,420 @@
+"""The organisation scorecard: the parts of the model of best practice for
+peer (Lived Experience) employment (Byrne et al. 2021), and how each part's
+status for a policy set is computed from the rules' results.
+
+Rules are mapped to elements **by rule name** (names are stable; codes may
+be renumbered). A rule that is not loaded, or not selected in this run,
+leaves its part of an element "not assessed" and is listed as such; it is
+never an error.
+
+Definitions
+-----------
+
+A **check** is one rule judged on one document, or one set-level rule judged
+on one policy set (folder).
+
+* A per-document rule *applies* to a document when the document's kind is
+  one of the rule's kinds. It does not apply ("n/a") otherwise.
+* A set-level rule applies to a policy set unless it only runs when the set
+  holds some kind of document and the set holds none.
+* An applicable check is **met** when the rule gave no finding there;
+  **met, with advice** when its only findings are at ``info`` severity (no
+  finding at warning or above, so it counts as met, but something is worth
+  a look); **not met** when it gave a finding at ``warning`` or ``error``.
+* A document that could not be read is **not assessed** for every rule.
+
+An **element**'s status comes from its applicable checks, scored met = 1,
+met with advice = ½, not met = 0:
+
+* **met**: every check met, none with advice (score 100%);
+* **not met**: no check met (score 0%);
+* **partly met**: anything between;
+* **not assessed**: no applicable check: none of its rules is loaded, or no
+  document in the set is of a kind they judge.
+
+**Changes that would close the most**: findings are grouped into changes.
+Findings of a rule that share a suggested wording are one change (the same
+edit closes them all); findings that report a missing element (no evidence),
+including the set-level finding, are one change per rule (write the missing
+provision once, for the set); a substitution rule's findings are one change
+(use recovery-oriented wording throughout). Each change is weighted by the
+severity of what it closes (error 3, warning 2, info 1) and the heaviest come
+first.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Iterable, Sequence
+
+from policylint.findings import SEVERITY_RANK, Finding
+
+# -- the model ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Part:
+    key: str
+    title: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class Element:
+    key: str
+    part: str
+    title: str
+    goal: str  # what "met" means, in one sentence
+    rules: tuple[str, ...]  # rule names, in the order they are listed
+    short: tuple[str, ...] = ()  # title broken into short lines for the chart
+
+
+PARTS: tuple[Part, ...] = (
+    Part("commitment", "Organisational commitment",
+         "Leaders understand and value Lived Experience work; funding is long-term; Lived Experience is "
+         "in the mission and the policies; there are enough peers."),
+    Part("culture", "Culture",
+         "Respect, collaboration and openness to change; every staff member is prepared for Lived "
+         "Experience work, from orientation on."),
+    Part("strategies", "Strategies",
+         "What the organisation does to make peer employment work."),
+    Part("challenges", "Challenges",
+         "What undermines peer work. Met means the documents show no sign of the challenge."),
+)
+
+ELEMENTS: tuple[Element, ...] = (
+    Element("commitment", "commitment", "Organisational commitment",
+            "Lived Experience work is named in the mission and the workforce policies, a leader owns it, "
+            "and there are enough peer roles.",
+            ("le-named-in-mission", "le-named-in-policies", "leadership-commitment-stated",
+             "sufficient-peer-ratio"),
+            ("Organisational", "commitment")),
+    Element("culture", "culture", "Culture",
+            "Respectful, recovery-oriented language; documents co-produced with Lived Experience staff; "
+            "induction and managers prepared for peer work.",
+            ("recovery-oriented-language", "co-produced-with-le", "le-in-orientation",
+             "managers-trained-in-peer-role"),
+            ("Culture",)),
+    Element("senior-roles", "strategies", "Senior Lived Experience roles",
+            "Designated Lived Experience roles at senior level, with authority.",
+            ("senior-le-roles",),
+            ("Senior Lived", "Experience roles")),
+    Element("career-pathway", "strategies", "Career pathway",
+            "Graded peer roles up to Lived Experience leadership, without leaving peer work.",
+            ("peer-career-pathway",),
+            ("Career pathway",)),
+    Element("peer-supervision", "strategies", "Peer-led supervision",
+            "Lived Experience-led supervision for every designated role, besides line management.",
+            ("peer-led-supervision-in-jd", "peer-led-supervision-in-policy"),
+            ("Peer-led", "supervision")),
+    Element("workforce-training", "strategies", "Whole-of-workforce training",
+            "Every employee learns about Lived Experience work, and it is repeated, not once off.",
+            ("whole-workforce-le-training", "le-training-recurring"),
+            ("Whole-of-workforce", "training")),
+    Element("recruitment", "strategies", "Recruitment",
+            "Lived Experience is an essential, self-defined criterion, no clinical qualification is "
+            "required, and peers take part in selection.",
+            ("le-essential-criterion", "no-clinical-qualification-required",
+             "lived-experience-defined-inclusively", "le-in-recruitment-process"),
+            ("Recruitment",)),
+    Element("hr-policies", "strategies", "HR policies",
+            "Sharing one's experience is a choice; adjustments are open to all; Lived Experience is "
+            "never treated as a risk.",
+            ("disclosure-and-adjustments",),
+            ("HR policies",)),
+    Element("peer-training", "strategies", "Peer training and networks",
+            "Peer-discipline training and Lived Experience networks, funded and in paid time.",
+            ("peer-specific-training", "le-networks-and-cpd"),
+            ("Peer training", "and networks")),
+    Element("diversity", "strategies", "Diversity",
+            "A peer workforce that reflects the people served, with identified roles and diverse leaders.",
+            ("diversity-and-cultural-inclusion",),
+            ("Diversity",)),
+    Element("clinicalised-duties", "challenges", "Clinicalised duties",
+            "Peer roles are their own discipline, with no clinical or coercive duties.",
+            ("no-clinicalised-duties", "no-coercive-duties", "peer-role-defined-as-distinct"),
+            ("Clinicalised", "duties")),
+    Element("funding", "challenges", "Funding",
+            "Peer posts are ongoing and funded recurrently, and funding rules do not shape peer practice.",
+            ("sustainable-le-funding", "funding-rules-not-driving-peer-work"),
+            ("Funding",)),
+    Element("peers-optional", "challenges", "Peer work seen as optional",
+            "Peer support is core and paid, not offered only where resources allow.",
+            ("peer-roles-not-optional",),
+            ("Peer work seen", "as optional")),
+)
+
+RULE_ELEMENT: dict[str, str] = {name: e.key for e in ELEMENTS for name in e.rules}
+ELEMENT_BY_KEY: dict[str, Element] = {e.key: e for e in ELEMENTS}
+
+# -- statuses ----------------------------------------------------------------
+
+MET, ADVICE, NOT_MET, NA, UNREAD, NOT_RUN = "met", "advice", "not-met", "n/a", "not-read", "not-run"
+ELEMENT_STATUSES = ("met", "partly-met", "not-met", "not-assessed")
+STATUS_LABEL = {
+    "met": "Met", "partly-met": "Partly met", "not-met": "Not met", "not-assessed": "Not assessed",
+}
+CELL_LABEL = {
+    MET: "met", ADVICE: "met, with advice", NOT_MET: "not met", NA: "not applicable",
+    UNREAD: "not read", NOT_RUN: "not assessed",
+}
+# How much a check "met, with advice" (info findings only) counts towards its
+# element: 1.0 would treat info findings as fully met, 0.0 as not met.
+ADVICE_CREDIT = 0.5
+SCORE = {MET: 1.0, ADVICE: ADVICE_CREDIT, NOT_MET: 0.0}
+WEIGHT = {"error": 3, "warning": 2, "info": 1}
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """What the scorecard needs to know about a rule (taken from a loaded ``Rule``)."""
+
+    code: str
+    name: str
+    applies_to: tuple[str, ...]
+    per_document: bool  # judged on each document of its kinds
+    set_level: bool  # judged on the policy set
+    set_needs: tuple[str, ...] = ()  # the set-level check runs only if the set holds one of these kinds
+    kind: str = ""  # the rule kind (forbid, substitute, require, conditional, set)
+    severity: str = "warning"
+    element: str = ""
+    rationale: str = ""
+    source: str = ""
+    message: str = ""
+
+    def applies(self, doc_kind: str | None) -> bool:
+        return self.per_document and (doc_kind in self.applies_to or "all" in self.applies_to)
+
+    @classmethod
+    def from_rule(cls, rule) -> "RuleInfo":
+        compiled = getattr(rule, "compiled", None) or {}
+        set_part = compiled.get("set") if isinstance(compiled, dict) else None
+        return cls(
+            code=rule.code, name=rule.name, applies_to=tuple(rule.applies_to),
+            per_document=rule.kind != "set", set_level=set_part is not None,
+            set_needs=tuple(sorted(set_part.get("has") or ())) if set_part else (),
+            kind=rule.kind, severity=rule.severity, element=getattr(rule, "element", ""),
+            rationale=getattr(rule, "rationale", ""), source=getattr(rule, "source", ""),
+            message=getattr(rule, "message", ""),
+        )
+
+
+@dataclass(frozen=True)
+class Target:
+    """A column of the matrix: a document, or a policy set (folder)."""
+
+    path: str
+    kind: str | None  # the document's kind; None for a set or an unread file
+    is_set: bool = False
+    error: str | None = None  # why a document could not be read
+    kinds: tuple[str, ...] = ()  # for a set: the kinds of its readable documents
+    documents: tuple[str, ...] = ()  # for a set: its documents
+
+    @property
+    def label(self) -> str:
+        return PurePath(self.path).name or self.path
+
+
+@dataclass
+class Check:
+    rule: str
+    target: str
+    status: str  # MET, ADVICE, NOT_MET, NA, UNREAD, NOT_RUN
+    findings: list[int] = field(default_factory=list)  # indexes into the findings list
+
+    @property
+    def applicable(self) -> bool:
+        return self.status in SCORE
+
+
+@dataclass
+class ElementResult:
+    element: Element
+    status: str
+    score: float | None  # 0..1; None when not assessed
+    checks: list[Check]
+    rules_assessed: list[str]
+    rules_missing: list[str]  # mapped rules not loaded or not selected in this run
+    why: str
+
+    @property
+    def percent(self) -> int | None:
+        return None if self.score is None else round(self.score * 100)
+
+
+@dataclass
+class Change:
+    rule: str
+    element: str | None
+    text: str  # what to do
+    findings: list[int]
+    weight: int
+    by_severity: dict[str, int]
+    targets: list[str]
+
+
+@dataclass
+class Scorecard:
+    elements: list[ElementResult]
+    rules: list[RuleInfo]  # loaded and assessed, in code order
+    targets: list[Target]
+    cells: dict[tuple[str, str], Check]  # (rule name, target path) -> check
+    changes: list[Change]
+    counts: dict[str, int]  # element status -> number of elements
+    unmapped: list[str]  # loaded rules that belong to no element
+
+    def cell(self, rule: str, target: str) -> Check:
+        return self.cells[(rule, target)]
+
+    def part(self, key: str) -> list[ElementResult]:
+        return [e for e in self.elements if e.element.part == key]
+
+
+# -- computing it --------------------------------------------------------------
+
+
+def _check_status(findings: Sequence[Finding], idxs: list[int]) -> str:
+    if not idxs:
+        return MET
+    worst = max(SEVERITY_RANK[findings[i].severity] for i in idxs)
+    return NOT_MET if worst >= SEVERITY_RANK["warning"] else ADVICE
+
+
+def element_status(checks: Iterable[Check]) -> tuple[str, float | None]:
+    scores = [SCORE[c.status] for c in checks if c.applicable]
+    if not scores:
+        return "not-assessed", None
+    score = sum(scores) / len(scores)
+    if score == 1.0:
+        return "met", score
+    if score == 0.0:
+        return "not-met", score
+    return "partly-met", score
+
+
+def _names(paths: Iterable[str]) -> str:
+    names = [PurePath(p).name or p for p in paths]
+    if len(names) > 4:
+        return ", ".join(names[:3]) + f" and {len(names) - 3} more"
+    return ", ".join(names)
+
+
+def _why(element: Element, checks: list[Check], missing: list[str]) -> str:
+    """One paragraph: which rules on which documents give the status."""
+    parts: list[str] = []
+    applicable = [c for c in checks if c.applicable]
+    if not applicable:
+        loaded = [r for r in element.rules if r not in missing]
+        if not loaded:
+            parts.append("Not assessed: its rules are not available in this run ("
+                         + ", ".join(element.rules) + ").")
+        else:
+            parts.append("Not assessed: no document in the set is of a kind its rules judge ("
+                         + ", ".join(loaded) + ").")
+    else:
+        met = sum(1 for c in applicable if c.status == MET)
+        parts.append(f"{met} of {len(applicable)} check{'s' if len(applicable) != 1 else ''} met.")
+        by_rule: OrderedDict[str, dict[str, list[str]]] = OrderedDict()
+        for c in applicable:
+            by_rule.setdefault(c.rule, {MET: [], ADVICE: [], NOT_MET: []})[c.status].append(c.target)
+        for rule, groups in by_rule.items():
+            bits = []
+            if groups[NOT_MET]:
+                bits.append("not met in " + _names(groups[NOT_MET]))
+            if groups[ADVICE]:
+                bits.append("advice for " + _names(groups[ADVICE]))
+            if groups[MET]:
+                bits.append("met in " + _names(groups[MET]))
+            parts.append(f"{rule}: " + "; ".join(bits) + ".")
+    if missing and applicable:
+        parts.append("Not assessed (rule not available in this run): " + ", ".join(missing) + ".")
+    return " ".join(parts)
+
+
+def group_changes(findings: Sequence[Finding], rules: dict[str, RuleInfo], limit: int | None = 3) -> list[Change]:
+    """The suggested changes that would close the most findings, weighted by severity."""
+    groups: OrderedDict[tuple, list[int]] = OrderedDict()
+    for i, f in enumerate(findings):
+        info = rules.get(f.name)
+        if info is None:
+            continue  # reader problems and unused ignores are not changes to the policies
+        if info.kind == "substitute":
+            key = (f.name, "substitute")
+        elif f.evidence is None:
+            key = (f.name, "missing")
+        else:
+            key = (f.name, f.suggestions[0] if f.suggestions else f.message)
+        groups.setdefault(key, []).append(i)
+    changes = []
+    for (name, how), idxs in groups.items():
+        fs = [findings[i] for i in idxs]
+        by = {s: sum(1 for f in fs if f.severity == s) for s in ("error", "warning", "info")}
+        if how == "substitute":
+            terms = list(OrderedDict.fromkeys(f"\u201c{f.evidence}\u201d" for f in fs if f.evidence))
+            shown = ", ".join(terms[:5]) + (f" and {len(terms) - 5} more" if len(terms) > 5 else "")
+            text = f"Replace stigmatising terms with the recovery-oriented wording suggested: {shown}."
+        elif how == "missing":
+            # Prefer the set-level finding's wording: one provision, written once for the set.
+            best = sorted(fs, key=lambda f: (not f.documents, -SEVERITY_RANK[f.severity]))[0]
+            text = best.suggestions[0] if best.suggestions else best.message
+        else:
+            text = how
+        changes.append(Change(
+            rule=name, element=RULE_ELEMENT.get(name), text=text, findings=idxs,
+            weight=sum(WEIGHT[f.severity] for f in fs), by_severity=by,
+            targets=list(OrderedDict.fromkeys(f.path for f in fs)),
+        ))
+    changes.sort(key=lambda c: (-c.weight, -len(c.targets), c.rule))
+    return changes[:limit] if limit is not None else changes
+
+
+def build(rules: Iterable, targets: Sequence[Target], findings: Sequence[Finding],
+          assessed: set[str] | None = None) -> Scorecard:
+    """The scorecard for ``targets`` (documents and sets) from the rules run and their findings.
+
+    ``rules`` are loaded ``Rule`` objects or ``RuleInfo``; ``assessed``, when
+    given, names the rules this run selected (the others count as not run).
+    """
+    infos = [r if isinstance(r, RuleInfo) else RuleInfo.from_rule(r) for r in rules]
+    if assessed is not None:
+        infos = [r for r in infos if r.name in assessed]
+    infos.sort(key=lambda r: r.code)
+    by_name = {r.name: r for r in infos}
+
+    index: dict[tuple[str, str], list[int]] = {}
+    for i, f in enumerate(findings):
+        index.setdefault((f.name, f.path), []).append(i)
+
+    cells: dict[tuple[str, str], Check] = {}
+    for r in infos:
+        for t in targets:
+            idxs = index.get((r.name, t.path), [])
+            if t.is_set:
+                if not r.set_level or (r.set_needs and not set(r.set_needs) & set(t.kinds)):
+                    status = NA if not idxs else _check_status(findings, idxs)
+                else:
+                    status = _check_status(findings, idxs)
+            elif t.error is not None:
+                status = UNREAD
+            elif not r.applies(t.kind):
+                status = NA if not idxs else _check_status(findings, idxs)
+            else:
+                status = _check_status(findings, idxs)
+            cells[(r.name, t.path)] = Check(r.name, t.path, status, idxs)
+
+    elements = []
+    for e in ELEMENTS:
+        loaded = [n for n in e.rules if n in by_name]
+        missing = [n for n in e.rules if n not in by_name]
+        checks = [cells[(n, t.path)] for n in loaded for t in targets]
+        status, score = element_status(checks)
+        elements.append(ElementResult(e, status, score, [c for c in checks if c.applicable], loaded, missing,
+                                      _why(e, checks, missing)))
+    counts = {s: sum(1 for e in elements if e.status == s) for s in ELEMENT_STATUSES}
+    return Scorecard(
+        elements=elements, rules=infos, targets=list(targets), cells=cells,
+        changes=group_changes(findings, by_name), counts=counts,
+        unmapped=[r.name for r in infos if r.name not in RULE_ELEMENT],
+    )
