@@ -19,6 +19,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from spacy.language import Language
 
 _COMPONENT = "policylint_lemma_fallback"
+# Lookup-table entries that send common words to unrelated lemmas.
+LEMMA_FIXES = {"as": "as", "does": "do", "first": "first", "least": "least", "less": "less", "ones": "one"}
 
 
 def _register() -> None:
@@ -37,6 +39,10 @@ def _register() -> None:
 
         def fallback(doc):
             for tok in doc:
+                fixed = LEMMA_FIXES.get(tok.lower_)
+                if fixed is not None:
+                    tok.lemma_ = fixed
+                    continue
                 lemma = tok.lemma_
                 if table is not None and (not lemma or lemma == tok.text):
                     lemma = table.get(tok.lower_, tok.lower_)

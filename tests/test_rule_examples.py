@@ -66,3 +66,38 @@ def test_rule_whose_examples_fail_does_not_load(tmp_path):
     with pytest.raises(RuleError) as exc:
         Engine(rule_dirs=[tmp_path])
     assert exc.value.field == "examples"
+
+
+def _suggested_texts(rule):
+    """The wording each suggestion proposes: its quoted sentence, or the whole suggestion."""
+    import re
+
+    groups = rule.spec.get("patterns") or []
+    texts = list(rule.suggest) + [s for g in groups if isinstance(g, dict) for s in g.get("suggest", [])]
+    for v in rule.spec.get("violations") or []:
+        texts += v.get("suggest", [])
+    out = []
+    for t in texts:
+        quoted = re.findall(r"\"([^\"]+)\"", t)
+        out.extend(quoted or [t])
+    return out
+
+
+@pytest.mark.parametrize("path", RULE_FILES, ids=[p.stem for p in RULE_FILES])
+def test_suggested_wording_does_not_fire_its_own_rule(rules, path):
+    """Taking a rule's advice must not bring the same rule back (presence
+    rules), and the sentence it proposes must not itself be a violation."""
+    from policylint.engine.analyse import analyse
+    from policylint.engine.checks import check_document
+    from policylint.readers.text import parse_string
+
+    rule = rules[str(path)]
+    bad = []
+    for text in _suggested_texts(rule):
+        if "{" in text:
+            continue  # a template filled in per finding
+        doc = parse_string(text, "<suggestion>", "markdown").with_kind(rule.applies_to[0], "test")
+        found = [f for f in check_document(rule, analyse(doc, build())) if f.evidence is not None]
+        if found:
+            bad.append((text, found[0].evidence))
+    assert not bad
