@@ -48,14 +48,42 @@ def _overlaps(evidence: str | None, text: str) -> bool:
     return a in b or b in a
 
 
+def _trap_hit(f, trap_text: str, blocks_of) -> bool:
+    """The finding's evidence lies inside an occurrence of the trap text
+    (not merely shares words with it somewhere else)."""
+    if not _overlaps(f.evidence, trap_text):
+        return False
+    if f.span is None:
+        return True
+    blocks = blocks_of(f.path)
+    if blocks is None or f.span[0] >= len(blocks):
+        return True
+    text = blocks[f.span[0]]
+    pattern = r"\s+".join(re.escape(w) for w in trap_text.split())
+    for m in re.finditer(pattern, text, re.I):
+        if m.start() <= f.span[1] and f.span[2] <= m.end():
+            return True
+    return False
+
+
 def evaluate(expected_path: Path, rule_names: set[str] | None = None):
     from policylint.run import Options, check
+
+    from functools import lru_cache
+
+    from policylint.readers import read_document
+
+    @lru_cache(maxsize=None)
+    def blocks_of(path: str):
+        try:
+            return [b.text for b in read_document(path).blocks]
+        except Exception:
+            return None
 
     expected = yaml.safe_load(Path(expected_path).read_text(encoding="utf-8"))
     root = Path(expected_path).parent
     folders = sorted({root / Path(p).parts[0] for p in expected["files"]})
     result = check(folders, Options())
-    loaded = {f.name for f in result.findings}
     from policylint.engine.rules import load_rules
 
     names = {r.name for r in load_rules()}
@@ -98,7 +126,7 @@ def evaluate(expected_path: Path, rule_names: set[str] | None = None):
             name = trap["rule"]
             if name not in names or name in {n for n, e in fires.items() if any(_overlaps(x, trap["text"]) for x in e if x)}:
                 continue
-            bad = [f for f in by_doc.get((path, name), []) if _overlaps(f.evidence, trap["text"])]
+            bad = [f for f in by_doc.get((path, name), []) if _trap_hit(f, trap["text"], blocks_of)]
             if bad:
                 scores[name].fp += 1
                 scores[name].notes.append(f"trap flagged {rel}: {bad[0].evidence}")
@@ -117,7 +145,6 @@ def evaluate(expected_path: Path, rule_names: set[str] | None = None):
             elif hit:
                 scores[name].fp += 1
                 scores[name].notes.append(f"false positive set {folder}")
-    del loaded
     return scores, kinds_right, kinds_wrong
 
 
