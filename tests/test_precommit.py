@@ -52,6 +52,8 @@ def test_pre_commit_hook_fails_bad_document_and_passes_good_one(tmp_path):
     repo.mkdir()
     _git(repo, "init", "-q")
     (repo / "peer-worker.md").write_text(BAD)
+    # The repository's own configuration is honoured by the hook: fail on errors only.
+    (repo / "policylint.toml").write_text('fail-on = "error"\n')
     _git(repo, "add", ".")
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache"), "NO_COLOR": "1"}
 
