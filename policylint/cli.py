@@ -202,6 +202,18 @@ def _example_text(e) -> str:
     return " ".join(text.split())
 
 
+def _register_commands() -> None:
+    """Commands that live in their own modules (each defers its heavy imports)."""
+    from policylint.annotate import command as annotate_command
+    from policylint.report.html import command as report_command
+
+    cli.add_command(annotate_command, "annotate")
+    cli.add_command(report_command, "report")
+
+
+_register_commands()
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         cli.main(args=argv, prog_name="policylint", standalone_mode=False)

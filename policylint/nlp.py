@@ -20,7 +20,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 _COMPONENT = "policylint_lemma_fallback"
 # Lookup-table entries that send common words to unrelated lemmas.
-LEMMA_FIXES = {"as": "as", "does": "do", "first": "first", "least": "least", "less": "less", "ones": "one"}
+LEMMA_FIXES = {"as": "as", "does": "do", "first": "first", "least": "least", "less": "less", "ones": "one",
+               "developed": "develop", "developing": "develop"}
 
 
 def _register() -> None:

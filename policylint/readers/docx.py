@@ -60,7 +60,18 @@ lines is a form or a list of emphasised statements, not a heading).
 Not read (reported as PL007 problems, ``complete=False``): ``w:altChunk``
 (embedded HTML/RTF), ``w:subDoc`` links, and header, footer, note or styles
 parts that are missing or malformed. Comments and the glossary part
-(building blocks) are not document text and are ignored.
+(building blocks) are not document text.
+
+Directives: a Word comment whose text starts ``policylint: ignore
+NAME-OR-CODE[, NAME-OR-CODE...]`` (then optionally a dash or colon and a
+reason) becomes a ``Directive`` (origin "word-comment") over the words it is
+anchored to: the blocks holding its ``w:commentRangeStart`` and
+``w:commentRangeEnd``, and their offsets in those blocks' text (computed by the
+same walk that builds the text). An anchor outside any text counts from the
+next block's start (a range start) or the last block's end (a range end); a
+comment with no range covers the block holding its reference. The comments
+part is found through the main part's relationships and parsed like the
+others.
 
 Handles
 -------
@@ -70,10 +81,13 @@ position of the paragraph's element in ``list(root.iter(qn("w:p")))`` over
 that part's root element. That is the same list python-docx gives for
 ``part.element``, so an annotator opening the file with python-docx finds the
 paragraph again. In a Strict document ``w:`` stands for the Strict namespace.
+``ParagraphText(p)`` gives a paragraph's block text with the element each
+character came from, for a writer that must find the runs holding a span.
 """
 
 from __future__ import annotations
 
+import bisect
 import posixpath
 import re
 import zipfile
@@ -98,12 +112,15 @@ from policylint.document import (
     TEXTBOX,
     TITLE,
     Block,
+    Directive,
     Document,
     Limits,
     Location,
     Problem,
     ReadError,
 )
+from policylint.limits import PackageGuard
+from policylint.limits import hint as limit_hint
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -135,6 +152,9 @@ _SECTPR, _HEADERREF, _FOOTERREF = _w("sectPr"), _w("headerReference"), _w("foote
 _FOOTNOTE, _ENDNOTE = _w("footnote"), _w("endnote")
 _FLDCHAR, _FLDCHARTYPE, _SYM, _CHAR = _w("fldChar"), _w("fldCharType"), _w("sym"), _w("char")
 _R_ID = f"{{{_R}}}id"
+_ID = _w("id")
+_COMMENT, _COMMENT_START, _COMMENT_END = _w("comment"), _w("commentRangeStart"), _w("commentRangeEnd")
+_COMMENT_MARKS = {_COMMENT_START: "start", _COMMENT_END: "end", _w("commentReference"): "reference"}
 _MATH_T = f"{{{_M}}}t"
 _AC, _CHOICE, _FALLBACK = f"{{{_MC}}}AlternateContent", f"{{{_MC}}}Choice", f"{{{_MC}}}Fallback"
 
@@ -158,6 +178,11 @@ _LIST_NAME = re.compile(r"list\b")
 _OFF = {"0", "false", "off", "none"}
 _HEADER_ORDER = {"default": 0, "first": 1, "even": 2}
 _FILE_NAME = re.compile(r".+\.(?:docx?|docm|dot[xm]?|rtf)", re.IGNORECASE)
+# A reviewer's decision written as a Word comment: "policylint: ignore PL305, other-rule - reason".
+_IGNORE = re.compile(r"\s*policylint\s*:\s*ignore\b\s*:?(.*)", re.IGNORECASE | re.DOTALL)
+_IGNORE_RULES = re.compile(r"\s*([A-Za-z0-9][\w-]*(?:\s*,\s*[A-Za-z0-9][\w-]*)*)")
+_IGNORE_SEPARATOR = re.compile(r"^\s*[-\u2013\u2014:]?\s*")
+_CODE = re.compile(r"pl\d+", re.IGNORECASE)
 _HEURISTIC_LEVEL = 3
 _HEURISTIC_MAX_WORDS = 12
 
@@ -169,7 +194,6 @@ _ZIP_ENCRYPTED = 0x1  # general purpose flag bit 0
 
 _HINT = "open it in Word and save it again"
 _NOT_WORD_HINT = "check the file; save it from Word as DOCX"
-_LIMIT_HINT = "raise the limit in the configuration if this file is genuine"
 _OTHER_PACKAGES = (
     ("spreadsheetml", "an Excel workbook"),
     ("ms-excel", "an Excel workbook"),
@@ -197,7 +221,7 @@ def read(path: Path, limits: Limits) -> Document:
     try:
         with zipfile.ZipFile(path) as zf:
             _check_directory(zf.infolist(), limits)
-            return _Reader(_Package(zf), limits).read(path)
+            return _Reader(_Package(zf, limits), limits).read(path)
     except ReadError:
         raise
     except _DamagedPart as exc:
@@ -217,16 +241,16 @@ def _check_directory(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
         size = info.file_size
         if size > limits.max_part_bytes:
             raise ReadError("PL005", f"zip member {info.filename!r} inflates to {size:,} bytes, "
-                            f"over the limit of {limits.max_part_bytes:,}", _LIMIT_HINT)
+                            f"over the limit of {limits.max_part_bytes:,}", limit_hint("max_part_bytes"))
         if size > _RATIO_MIN_BYTES and size > limits.max_compression_ratio * info.compress_size:
             ratio = size / max(info.compress_size, 1)
             raise ReadError("PL005", f"zip member {info.filename!r} has a compression ratio of "
                             f"{ratio:,.0f}, over the limit of {limits.max_compression_ratio:,.0f}",
-                            _LIMIT_HINT)
+                            limit_hint("max_compression_ratio"))
         total += size
     if total > limits.max_total_bytes:
         raise ReadError("PL005", f"zip members inflate to {total:,} bytes, over the limit of "
-                        f"{limits.max_total_bytes:,}", _LIMIT_HINT)
+                        f"{limits.max_total_bytes:,}", limit_hint("max_total_bytes"))
 
 
 def _parse(data: bytes) -> etree._Element:
@@ -266,8 +290,10 @@ class _Rel:
 class _Package:
     """The OPC package in an open zip: parts read on demand."""
 
-    def __init__(self, zf: zipfile.ZipFile):
+    def __init__(self, zf: zipfile.ZipFile, limits: Limits | None = None):
         self._zf = zf
+        # Limits enforced while reading (policylint.limits): bytes inflated, paragraphs, time.
+        self.guard = PackageGuard(limits) if limits is not None else None
         self._members: dict[str, zipfile.ZipInfo] = {}
         for info in zf.infolist():
             self._members.setdefault(info.filename.replace("\\", "/").lower(), info)
@@ -290,13 +316,19 @@ class _Package:
             raise _DamagedPart(f"part {partname} uses zip compression method "
                                f"{info.compress_type}, which Word does not write")
         chunks = []
+        size = 0
         with self._zf.open(info) as fh:  # bounded reads: never inflates more than declared
             while chunk := fh.read(_CHUNK):
+                size += len(chunk)
+                if self.guard is not None:
+                    self.guard.inflated(partname, size, len(chunk))
                 chunks.append(chunk)
         return b"".join(chunks)
 
     def xml(self, partname: str) -> etree._Element:
         data = self.read(partname)
+        if self.guard is not None:
+            self.guard.before_parse(partname, data)
         try:
             return _parse(data)
         except etree.XMLSyntaxError as exc:
@@ -466,19 +498,28 @@ class _Inline:
     """What one paragraph's content gave."""
 
     pieces: list[str] = field(default_factory=list)
-    runs: list[etree._Element] = field(default_factory=list)  # elements that gave text
+    sources: list[etree._Element] = field(default_factory=list)  # the element of each piece
+    runs: list[etree._Element] = field(default_factory=list)  # runs whose text elements gave text
     boxes: list[etree._Element] = field(default_factory=list)
     fields: list[bool] = field(default_factory=list)  # open fields: True once past "separate"
+    marks: list[Mark] = field(default_factory=list)  # comment anchors, at raw offsets
+    length: int = 0  # characters so far
 
     def visible(self) -> bool:
         return all(self.fields)
 
-    def add(self, text: str, run: etree._Element | None = None) -> None:
-        """Add text, unless it is inside a field instruction; ``run`` says whose it is."""
+    def add(self, text: str, source: etree._Element) -> None:
+        """Add the text that element ``source`` stands for, unless it is inside a
+        field instruction."""
         if self.visible():
             self.pieces.append(text)
-            if run is not None and text.strip():
-                self.runs.append(run)
+            self.sources.append(source)
+            self.length += len(text)
+            if source.tag in (_T, _MATH_T) and text.strip():
+                self.runs.append(source.getparent())
+
+    def mark(self, el: etree._Element) -> None:
+        self.marks.append(Mark(_COMMENT_MARKS[el.tag], el.get(_ID, ""), self.length))
 
     def field_char(self, kind: str | None) -> None:
         if kind == "begin":
@@ -489,7 +530,119 @@ class _Inline:
             self.fields.pop()
 
     def text(self) -> str:
-        return _TAB_RUN.sub(" ", "".join(self.pieces).translate(_LINE_BREAKS)).strip()
+        return _block_text("".join(self.pieces))
+
+
+def _block_text(raw: str) -> str:
+    """A block's text from the characters of its paragraph."""
+    return _TAB_RUN.sub(" ", raw.translate(_LINE_BREAKS)).strip()
+
+
+def _text_spans(raw: str) -> tuple[str, list[int], list[int]]:
+    """``_block_text(raw)`` with, for each of its characters, the raw
+    ``[start, end)`` it came from (a run of tabs is one character)."""
+    flat = raw.translate(_LINE_BREAKS)
+    chars: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    pos = 0
+    for tabs in [*_TAB_RUN.finditer(flat), None]:
+        stop = tabs.start() if tabs is not None else len(flat)
+        chars.extend(flat[pos:stop])
+        starts.extend(range(pos, stop))
+        ends.extend(range(pos + 1, stop + 1))
+        if tabs is not None:
+            chars.append(" ")
+            starts.append(tabs.start())
+            ends.append(tabs.end())
+            pos = tabs.end()
+    joined = "".join(chars)
+    lead = len(joined) - len(joined.lstrip())
+    text = joined.strip()
+    return text, starts[lead:lead + len(text)], ends[lead:lead + len(text)]
+
+
+@dataclass(frozen=True)
+class Piece:
+    """The characters one element of a paragraph adds to its raw text: a
+    ``w:t``/``m:t`` its text, a ``w:tab``, ``w:br``, ``w:sym``... one character."""
+
+    text: str
+    element: etree._Element
+    start: int  # offset in ParagraphText.raw
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.text)
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A comment anchor met in a paragraph: ``kind`` is "start", "end" or
+    "reference", ``id`` the comment's w:id, ``offset`` a raw offset."""
+
+    kind: str
+    id: str
+    offset: int
+
+
+class ParagraphText:
+    """A paragraph's text exactly as the reader builds its ``Block.text``, with
+    the element each character came from. The annotator uses it to find the
+    runs that hold a span of block text; both go through the same walk, so they
+    cannot disagree."""
+
+    def __init__(self, p: etree._Element):
+        inline = _Inline()
+        _walk_inline(p, inline, None)
+        self.raw = "".join(inline.pieces)
+        pieces, at = [], 0
+        for text, source in zip(inline.pieces, inline.sources):
+            pieces.append(Piece(text, source, at))
+            at += len(text)
+        self.pieces: tuple[Piece, ...] = tuple(pieces)
+        self.text, self._starts, self._ends = _text_spans(self.raw)
+        assert self.text == inline.text()
+
+    def raw_range(self, start: int, end: int) -> tuple[int, int]:
+        """Raw ``[start, end)`` of block text ``[start, end)`` (``end > start``)."""
+        return self._starts[start], self._ends[end - 1]
+
+    def piece_at(self, raw: int) -> Piece | None:
+        """The piece holding raw character ``raw``."""
+        for piece in self.pieces:
+            if piece.start <= raw < piece.end:
+                return piece
+        return None
+
+
+def _walk_inline(el: etree._Element, out: _Inline,
+                 unread: Callable[[str], None] | None) -> None:
+    """Paragraph content, in document order; text boxes are set aside.
+    ``unread(tag)`` is told of content that is not read (a linked subdocument)."""
+    for child in el:
+        tag = child.tag
+        if tag in (_T, _MATH_T):
+            out.add(_text_of(child), child)
+        elif tag in _CHARACTERS:
+            out.add(_CHARACTERS[tag], child)
+        elif tag == _SYM:
+            out.add(_sym(child), child)
+        elif tag == _FLDCHAR:
+            out.field_char(child.get(_FLDCHARTYPE))
+        elif tag == _TXBX:
+            out.boxes.append(child)
+        elif tag in _COMMENT_MARKS:
+            out.mark(child)
+        elif tag == _AC:
+            branch = _branch(child)
+            if branch is not None:
+                _walk_inline(branch, out, unread)
+        elif tag == _SUBDOC:
+            if unread is not None:
+                unread(tag)
+        elif isinstance(tag, str) and tag not in _SKIP_INLINE:
+            _walk_inline(child, out, unread)
 
 
 @dataclass
@@ -547,6 +700,9 @@ class _Reader:
         self._cell: tuple[int, int, int] | None = None
         self.problems: dict[str, Problem] = {}
         self.styles = _Styles()
+        # Comment anchors by comment id and kind: (item index, offset in its text).
+        self.anchors: dict[str, dict[str, tuple[int, int]]] = {}
+        self._pending: list[Mark] = []  # anchors waiting for the next block with text
 
     def read(self, path: Path) -> Document:
         main = next((rel.target for rel in _by_type(self.pkg.rels("/"), "/officeDocument")), None)
@@ -576,9 +732,12 @@ class _Reader:
             for rel in _by_type(rels, suffix)[:1]:
                 self._notes(rel.target, part, role)
         blocks = self._finish()
+        directives: tuple[Directive, ...] = ()
+        for rel in _by_type(rels, "/comments")[:1]:
+            directives = self._directives(rel.target, blocks)
         return Document(path=str(path), format="docx", blocks=blocks,
                         title=self._title(blocks), problems=tuple(self.problems.values()),
-                        complete=not self.problems)
+                        complete=not self.problems, directives=directives)
 
     # -- parts ---------------------------------------------------------------
 
@@ -637,6 +796,8 @@ class _Reader:
                     self._walk(branch, where, role)
             elif tag in (_ALTCHUNK, _SUBDOC):
                 self._unread(tag, where.part)
+            elif tag in _COMMENT_MARKS:
+                self._loose_marks([Mark(_COMMENT_MARKS[tag], child.get(_ID, ""), 0)])
             elif isinstance(tag, str) and tag not in _SKIP_BLOCK:
                 self._walk(child, where, role)
 
@@ -659,41 +820,24 @@ class _Reader:
 
     def _paragraph(self, p: etree._Element, where: _Where, role: str) -> None:
         inline = _Inline()
-        self._inline(p, inline, where.part)
+        _walk_inline(p, inline, lambda tag: self._unread(tag, where.part))
         text = inline.text()
         if text:
             self._emit(p, text, inline, where, role)
+            if inline.marks or self._pending:
+                self._place_marks(inline)
+        elif inline.marks:
+            self._loose_marks(inline.marks)
         for box in inline.boxes:
             self._walk(box, where, TEXTBOX)
 
-    def _inline(self, el: etree._Element, out: _Inline, part: str) -> None:
-        """Paragraph content, in document order; text boxes are set aside."""
-        for child in el:
-            tag = child.tag
-            if tag in (_T, _MATH_T):
-                out.add(_text_of(child), el)
-            elif tag in _CHARACTERS:
-                out.add(_CHARACTERS[tag])
-            elif tag == _SYM:
-                out.add(_sym(child))
-            elif tag == _FLDCHAR:
-                out.field_char(child.get(_FLDCHARTYPE))
-            elif tag == _TXBX:
-                out.boxes.append(child)
-            elif tag == _AC:
-                branch = _branch(child)
-                if branch is not None:
-                    self._inline(branch, out, part)
-            elif tag == _SUBDOC:
-                self._unread(tag, part)
-            elif isinstance(tag, str) and tag not in _SKIP_INLINE:
-                self._inline(child, out, part)
-
     def _emit(self, p: etree._Element, text: str, inline: _Inline, where: _Where,
               role: str) -> None:
+        if self.pkg.guard is not None:
+            self.pkg.guard.check_time("while reading paragraphs")
         if len(self.items) >= self.limits.max_blocks:
             raise ReadError("PL005", f"more than {self.limits.max_blocks:,} paragraphs",
-                            _LIMIT_HINT)
+                            limit_hint("max_blocks"))
         level = None
         candidate = False
         if where.fixed_role is not None:
@@ -709,6 +853,59 @@ class _Reader:
         self.items.append(_Item(text, role, level, where.part,
                                 (where.partname, where.index[p]), candidate,
                                 self._cell if role == TABLE_CELL else None))
+
+    # -- comments --------------------------------------------------------------
+
+    def _place_marks(self, inline: _Inline) -> None:
+        """Comment anchors of the block just emitted, and those waiting for it."""
+        item = len(self.items) - 1
+        for mark in self._pending:
+            self.anchors.setdefault(mark.id, {}).setdefault(mark.kind, (item, 0))
+        self._pending.clear()
+        if not inline.marks:
+            return
+        _, starts, _ = _text_spans("".join(inline.pieces))
+        for mark in inline.marks:
+            offset = bisect.bisect_left(starts, mark.offset)
+            self.anchors.setdefault(mark.id, {}).setdefault(mark.kind, (item, offset))
+
+    def _loose_marks(self, marks: list[Mark]) -> None:
+        """Anchors outside any text: a start belongs to the next block, an end
+        to the end of the last one."""
+        for mark in marks:
+            if mark.kind == "end" and self.items:
+                item = len(self.items) - 1
+                self.anchors.setdefault(mark.id, {}).setdefault(
+                    "end", (item, len(self.items[item].text)))
+            elif mark.kind != "end":
+                self._pending.append(mark)
+
+    def _directives(self, partname: str, blocks: tuple[Block, ...]) -> tuple[Directive, ...]:
+        """Word comments that say ``policylint: ignore NAME-OR-CODE``, as
+        directives over the words they are anchored to."""
+        root = self._part(partname, "comments")
+        if root is None:
+            return ()
+        out = []
+        for comment in root.iter(_COMMENT):
+            parsed = _parse_ignore(_comment_text(comment))
+            anchors = self.anchors.get(comment.get(_ID, ""))
+            if parsed is None or not anchors:
+                continue
+            rules, reason = parsed
+            start = anchors.get("start")
+            end = anchors.get("end")
+            if start is None or end is None or end < start:
+                # No range: the comment covers the block its reference (or lone mark) is in.
+                block = (start or end or anchors["reference"])[0]
+                first, last, first_at, last_at = block, block, None, None
+            else:
+                (first, first_at), (last, last_at) = start, end
+            out.append(Directive(rules=rules, first_block=first, last_block=last,
+                                 location=blocks[first].locate(first_at or 0),
+                                 start=first_at, end=last_at, origin="word-comment",
+                                 reason=reason))
+        return tuple(out)
 
     def _unread(self, tag: str, part: str) -> None:
         what = "embedded chunk of another format (w:altChunk)" if tag == _ALTCHUNK \
@@ -783,3 +980,34 @@ def _ancestor_row(el: etree._Element) -> etree._Element | None:
 
 def _index(root: etree._Element) -> dict[etree._Element, int]:
     return {p: i for i, p in enumerate(root.iter(_P))}
+
+
+def _comment_text(comment: etree._Element) -> str:
+    """A comment's paragraphs, one a line, empty ones left out."""
+    lines = []
+    for p in comment.iter(_P):
+        inline = _Inline()
+        _walk_inline(p, inline, None)
+        if text := inline.text():
+            lines.append(text)
+    return "\n".join(lines)
+
+
+def _parse_ignore(text: str) -> tuple[tuple[str, ...], str] | None:
+    """``(rules, reason)`` of a comment starting ``policylint: ignore``, else
+    None. Rules are codes (upper case) or names (lower case); none means all.
+    Word capitalises a comment's first letter and turns " - " into a dash, so
+    case and the dash are free."""
+    match = _IGNORE.match(text)
+    if match is None:
+        return None
+    first, _, rest = match.group(1).partition("\n")
+    rules: tuple[str, ...] = ()
+    found = _IGNORE_RULES.match(first)
+    if found is not None:
+        names = (n.strip().rstrip("-") for n in found.group(1).split(","))
+        rules = tuple(n.upper() if _CODE.fullmatch(n) else n.lower() for n in names if n)
+        first = first[found.end():]
+    reason = " ".join(part for part in (_IGNORE_SEPARATOR.sub("", first, count=1).strip(),
+                                        " ".join(rest.split())) if part)
+    return rules, reason

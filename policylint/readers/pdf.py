@@ -5,14 +5,23 @@ visual lines; this module measures each line (box, size, weight) from a few
 sample characters, then groups lines into headings, paragraphs and list
 items, and picks out running headers, footers and page numbers. Every pdfium
 object is closed as soon as its page is done, so memory stays flat.
+
+Limits: the page count is checked before any page is read, the time limit
+between pages. Pages that give no text are reported, grouped by reason with
+their page numbers (and, when several failed, the pages that were read):
+image-only pages (PL004, "run OCR first"), fonts with no unicode map, pages
+PDFium cannot load, pages lost in a file whose cross-reference table had to
+be rebuilt, and pages PDFium shows blank although they have a content stream
+that cannot be read (checked with pdfminer, for blank pages only) -- PL007,
+``complete=False``. A truncated file says so.
 """
 
 from __future__ import annotations
 
+import bisect
 import ctypes
 import re
 import statistics
-import time
 import unicodedata
 from dataclasses import dataclass
 from itertools import pairwise
@@ -35,6 +44,7 @@ from policylint.document import (
     Problem,
     ReadError,
 )
+from policylint.limits import Deadline, hint
 
 # Line breaks in PDFium's page text; U+FFFE is a hyphen PDFium found at a line end.
 _BREAK = re.compile(r"\r\n|[\r\n\ufffe]")
@@ -60,6 +70,9 @@ _SIZE_CHANGE = 0.15
 _MAX_HEADING_WORDS = 30
 _MAX_BOLD_HEADING_WORDS = 12
 _MAX_LEVEL = 6
+
+_TAIL_BYTES = 4096  # where a complete PDF has its %%EOF marker
+_MAX_PAGE_NUMBER_CHARS = 40  # longer lines are never page numbers (and would be slow to match)
 
 _HINT_CORRUPT = "open it in a PDF viewer and save or export it again"
 _HINT_PASSWORD = "remove the password (save an unprotected copy) and lint that copy"
@@ -104,31 +117,46 @@ class _Group:
 
 
 def read(path: Path, limits: Limits) -> Document:
-    """Read a PDF into a Document; raise ReadError if it cannot be read at all."""
-    started = time.monotonic()
+    """Read a PDF into a Document; raise ReadError if it cannot be read at all.
+
+    The page count is checked against ``limits.max_pages`` before any page is
+    read, and the time limit between pages. Pages that could not be read are
+    reported, grouped, with the pages that were read (``complete=False``)."""
+    deadline = Deadline.of(limits)
     pages: list[list[_Line]] = []
-    problems: list[Problem] = []
+    failures: list[tuple[int, _Failure]] = []
     pdf = _open(path)
     try:
         count = len(pdf)
         if count > limits.max_pages:
             raise ReadError("PL005", f"PDF has {count:,} pages, over the limit of {limits.max_pages:,}",
-                            "raise max-pages in the configuration if this file is genuine")
+                            hint("max_pages"))
+        damaged = not pdfium_c.FPDF_DocumentHasValidCrossReferenceTable(pdf)
+        blank: list[int] = []
         for index in range(count):
-            if time.monotonic() - started > limits.timeout_seconds:
-                raise ReadError("PL005", f"reading took longer than {limits.timeout_seconds:g} s "
-                                f"(stopped at page {index + 1} of {count})",
-                                "raise timeout-seconds in the configuration, or split the file")
-            lines, problem = _read_page(pdf, index)
+            deadline.check(f"stopped at page {index + 1} of {count}")
+            lines, failure = _read_page(pdf, index, damaged)
             pages.append(lines)
-            if problem:
-                problems.append(problem)
+            if failure is _BLANK:
+                blank.append(index + 1)
+            elif failure:
+                failures.append((index + 1, failure))
     finally:
         pdf.close()
+    if blank and not damaged:
+        deadline.check("before checking blank pages")
+        failures = sorted(failures + [(n, _DAMAGED_CONTENT) for n in _damaged_contents(path, blank, count)],
+                          key=lambda failure: failure[0])
+    problems = _page_problems(failures, count)
+    if damaged and not _has_end_marker(path):
+        problems.append(Problem("PL007", "the file seems truncated (it has no end-of-file marker and its "
+                                "cross-reference table had to be rebuilt): pages after the cut may be missing",
+                                Location()))
+    deadline.check(f"after reading all {count} pages")
     blocks = _build(pages)
     if len(blocks) > limits.max_blocks:
         raise ReadError("PL005", f"PDF has {len(blocks):,} blocks, over the limit of {limits.max_blocks:,}",
-                        "raise max-blocks in the configuration if this file is genuine")
+                        hint("max_blocks"))
     title = next((b.text for b in blocks if b.role == TITLE), None)
     return Document(path=str(path), format="pdf", blocks=tuple(blocks), title=title, pages=len(pages),
                     problems=tuple(problems), complete=not problems)
@@ -143,33 +171,147 @@ def _open(path: Path) -> pdfium.PdfDocument:
         if exc.err_code == pdfium_c.FPDF_ERR_SECURITY:
             raise ReadError("PL003", "PDF uses an unsupported encryption or rights management",
                             _HINT_PASSWORD) from None
-        raise ReadError("PL001", f"corrupt or truncated PDF: {exc}", _HINT_CORRUPT) from None
+        what = "truncated PDF (it has no end-of-file marker)" if not _has_end_marker(path) else "corrupt PDF"
+        raise ReadError("PL001", f"{what}: {exc}", _HINT_CORRUPT) from None
     except OSError as exc:
         raise ReadError("PL001", f"cannot open file: {exc.strerror or exc}") from None
 
 
-def _read_page(pdf: pdfium.PdfDocument, index: int) -> tuple[list[_Line], Problem | None]:
-    """Lines of one page, or the problem that stopped them being read."""
-    number = index + 1
+def _has_end_marker(path: Path) -> bool:
+    """Whether ``%%EOF`` is in the last few KB, as in every complete PDF."""
+    try:
+        with path.open("rb") as fh:
+            fh.seek(0, 2)
+            fh.seek(max(0, fh.tell() - _TAIL_BYTES))
+            return b"%%EOF" in fh.read()
+    except OSError:
+        return True  # say nothing we do not know
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """Why a page gave no text. ``one``/``many`` are message templates for one
+    page ("page {pages} ...") and for several ("pages {pages} ...")."""
+
+    code: str
+    one: str
+    many: str
+
+
+_NO_TEXT_LAYER = _Failure("PL004", "page {pages} has no text layer — run OCR first",
+                          "pages {pages} have no text layer — run OCR first")
+_NO_UNICODE = _Failure("PL007", "page {pages} text is not extractable (font has no unicode map)",
+                       "text of pages {pages} is not extractable (font has no unicode map)")
+_DAMAGED_CONTENT = _Failure(
+    "PL007", "page {pages} could not be read: its content is damaged",
+    "pages {pages} could not be read: their content is damaged")
+_BLANK = _Failure("", "", "")  # nothing on the page: blank, unless its content is damaged
+_LOST = _Failure("PL007", "page {pages} has no content: the file is damaged and the page may have been lost",
+                 "pages {pages} have no content: the file is damaged and the pages may have been lost")
+
+
+def _read_page(pdf: pdfium.PdfDocument, index: int, damaged: bool = False) -> tuple[list[_Line], _Failure | None]:
+    """Lines of one page, or why none could be read. In a ``damaged`` file
+    (PDFium had to rebuild the cross-reference table) a page with nothing on
+    it is taken as lost, not blank."""
     page = textpage = None
     try:
         page = pdf[index]
         textpage = page.get_textpage()
         raw = textpage.get_text_range()
         if _garbled(raw):
-            return [], Problem("PL007", f"page {number} text is not extractable (font has no unicode map)",
-                               Location(page=number))
-        lines = _page_lines(textpage, raw, number, page.get_rotation())
+            return [], _NO_UNICODE
+        lines = _page_lines(textpage, raw, index + 1, page.get_rotation())
         if not lines and _has_image(page):
-            return [], Problem("PL004", f"page {number} has no text layer — run OCR first", Location(page=number))
+            return [], _NO_TEXT_LAYER
+        if not lines and pdfium_c.FPDFPage_CountObjects(page) == 0:
+            return [], _LOST if damaged else _BLANK
         return lines, None
     except Exception as exc:  # a broken page must not stop the others being read
-        return [], Problem("PL007", f"page {number} could not be read: {exc}", Location(page=number))
+        reason = str(exc).replace("{", "(").replace("}", ")")
+        return [], _Failure("PL007", f"page {{pages}} could not be read: {reason}",
+                            f"pages {{pages}} could not be read: {reason}")
     finally:
         if textpage is not None:
             textpage.close()
         if page is not None:
             page.close()
+
+
+def _damaged_contents(path: Path, blank: list[int], count: int) -> list[int]:
+    """Which of the ``blank`` pages (PDFium drew nothing on them) have a
+    content stream that is there but cannot be read: a page whose content was
+    damaged in place, which PDFium silently shows as blank. Checked with
+    pdfminer's parser, only for blank pages; on any doubt, none."""
+    import logging
+
+    from pdfminer.pdfdocument import PDFDocument
+    from pdfminer.pdfpage import PDFPage
+    from pdfminer.pdfparser import PDFParser
+    from pdfminer.pdftypes import PDFStream, resolve1
+
+    log = logging.getLogger("pdfminer")
+    level = log.level
+    log.setLevel(logging.CRITICAL)
+    wanted, damaged = set(blank), []
+    try:
+        with path.open("rb") as fh:
+            found, pages = 0, []
+            for found, page in enumerate(PDFPage.create_pages(PDFDocument(PDFParser(fh))), 1):
+                if found in wanted:
+                    pages.append((found, page))
+            if found != count:
+                return []  # the two parsers disagree on the pages: say nothing
+            for number, page in pages:
+                if page.attrs.get("Contents") is None:
+                    continue
+                try:
+                    contents = resolve1(page.attrs["Contents"])
+                    streams = [resolve1(c) for c in contents] if isinstance(contents, list) else [contents]
+                    if not all(isinstance(stream, PDFStream) for stream in streams):
+                        damaged.append(number)
+                    else:
+                        for stream in streams:
+                            stream.get_data()
+                except Exception:  # noqa: BLE001 - pdfminer raises many kinds for a broken stream
+                    damaged.append(number)
+    except Exception:  # noqa: BLE001
+        return []
+    finally:
+        log.setLevel(level)
+    return damaged
+
+
+def _page_problems(failures: list[tuple[int, _Failure]], count: int) -> list[Problem]:
+    """One problem for each reason pages failed (naming the pages), and, when
+    several pages failed, which pages were read."""
+    by_reason: dict[_Failure, list[int]] = {}
+    for number, failure in failures:
+        by_reason.setdefault(failure, []).append(number)
+    problems = []
+    for failure, numbers in by_reason.items():
+        template = failure.one if len(numbers) == 1 else failure.many
+        problems.append(Problem(failure.code, template.format(pages=_ranges(numbers)), Location(page=numbers[0])))
+    failed = {number for number, _ in failures}
+    read = [number for number in range(1, count + 1) if number not in failed]
+    if len(failed) > 1 and read:
+        problems.append(Problem("PL007", f"text was read from {len(read):,} of {count:,} pages only "
+                                f"(pages {_ranges(read)})", Location(page=read[0])))
+    return problems
+
+
+def _ranges(numbers: list[int]) -> str:
+    """'1–3, 5, 7–9' from sorted page numbers."""
+    parts: list[str] = []
+    start = previous = numbers[0]
+    for number in [*numbers[1:], None]:
+        if number is not None and number == previous + 1:
+            previous = number
+            continue
+        parts.append(str(start) if start == previous else f"{start}–{previous}")
+        if number is not None:
+            start = previous = number
+    return ", ".join(parts)
 
 
 def _garbled(raw: str) -> bool:
@@ -316,11 +458,12 @@ def _edges(pages: list[list[_Line]], body_size: float) -> dict[_Line, str]:
                 if line is not None and line not in candidates:
                     candidates[line] = where
                     seen.setdefault((where, _edge_key(line.text)), []).append(line)
+        tops = {key: sorted(line.top for line in same) for key, same in seen.items()}
         found = {}
         for line, where in candidates.items():
-            if _PAGE_NUMBER.fullmatch(line.text):
+            if len(line.text) <= _MAX_PAGE_NUMBER_CHARS and _PAGE_NUMBER.fullmatch(line.text):
                 found[line] = ""
-            elif line.size < _HEADING_RATIO * body_size and _repeats(line, seen[where, _edge_key(line.text)], needed):
+            elif line.size < _HEADING_RATIO * body_size and _repeats(line, tops[where, _edge_key(line.text)], needed):
                 found[line] = where
         if not found:
             break
@@ -328,9 +471,12 @@ def _edges(pages: list[list[_Line]], body_size: float) -> dict[_Line, str]:
     return edges
 
 
-def _repeats(line: _Line, same: list[_Line], needed: float) -> bool:
-    """Whether ``line`` is on enough pages at about the same height."""
-    return sum(1 for other in same if abs(other.top - line.top) <= line.height) >= needed
+def _repeats(line: _Line, tops: list[float], needed: float) -> bool:
+    """Whether ``line`` is on enough pages at about the same height; ``tops``
+    (sorted) are the tops of the edge lines with the same text, digits aside.
+    Counted by bisection: a running header on thousands of pages costs
+    thousands of steps, not millions."""
+    return bisect.bisect_right(tops, line.top + line.height) - bisect.bisect_left(tops, line.top - line.height) >= needed
 
 
 def _weighted_median(values: list[tuple[float, int]]) -> float:

@@ -28,6 +28,8 @@ from policylint.document import (
     Problem,
     ReadError,
 )
+from policylint.limits import Deadline, hint
+from policylint.readers import directives
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 
@@ -40,21 +42,24 @@ _BOMS = (
 )
 
 _ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]+|$)")
-_ATX_CLOSE = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
 _SETEXT = re.compile(r" {0,3}(=+|-+)[ \t]*")
 _BREAK = re.compile(r" {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*")
 _RULE = re.compile(r"\s*([-=_*~#+.])\1{2,}\s*")  # a separator line in plain text
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 _QUOTE = re.compile(r" {0,3}>[ \t]?")
 _LIST = re.compile(r"([ \t]*)([-*+•]|\d{1,9}[.)]|[a-zA-Z]\))([ \t]+)(?=\S)")
-_TABLE_SEPARATOR = re.compile(r"\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*")
+# A table's delimiter row, matched against the stripped line (leading and trailing
+# spaces outside the pattern keep matching linear in the line's length).
+_TABLE_SEPARATOR = re.compile(r"\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?")
 _LINK_DEFINITION = re.compile(r" {0,3}\[[^\]]+\]:\s*\S+.*")
-_NUMBERED_CAPS = re.compile(r"\s*(\d{1,3}\.(?:\d{1,3}\.?)*)[ \t]+(?=\S)")  # "1. ", "2.3 "
+# "1. ", "2.3 ", "4.5.6. ": one way only to split the digits, so no backtracking blow-up.
+_NUMBERED_CAPS = re.compile(r"\s*(\d{1,3}\.(?:\d{1,3}(?:\.\d{1,3})*\.?)?)[ \t]+(?=\S)")
 _CELL_PIPE = re.compile(r"(?<!\\)\|")
 
 _BACKTICKS = re.compile(r"`+")
-_IMAGE = re.compile(r"!\[[^\]]*\]\([^()]*\)")
-_LINK = re.compile(r"\[([^\]]+)\](?:\([^()]*\)|\[[^\]]*\])")
+# Link and image text holds no bracket: a line of "[" costs linear, not quadratic, time.
+_IMAGE = re.compile(r"!\[[^\[\]]*\]\([^()]*\)")
+_LINK = re.compile(r"\[([^\[\]]+)\](?:\([^()]*\)|\[[^\]]*\])")
 _AUTOLINK = re.compile(r"<((?:https?|mailto|ftp):[^<>\s]+|[^<>\s@]+@[^<>\s@]+)>")
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 _EMPHASIS = re.compile(r"\*+|_+")
@@ -63,6 +68,8 @@ _MARKUP = re.compile(rf"[`*_\[\]<>\\!]|{_SPACING.pattern}")
 _PUNCTUATION = set(string.punctuation)
 
 _MAX_CAPS_HEADING_WORDS = 12
+_MAX_LEVEL = 6  # deeper numbering ("1.2.3.4.5.6.7") is still a level-6 heading
+_DEADLINE_EVERY = 4096  # lines between checks of the time limit (and before any longer line)
 
 
 @dataclass
@@ -103,23 +110,34 @@ class _Builder:
 
 def read(path: Path, limits: Limits) -> Document:
     """Read a plain text or Markdown file (by its suffix) into a Document."""
+    deadline = Deadline.of(limits)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as fh:  # never more than the limit, even if the file grows meanwhile
+            data = fh.read(limits.max_file_bytes + 1)
     except OSError as exc:
         raise ReadError("PL001", f"cannot open file: {exc.strerror or exc}") from None
+    if len(data) > limits.max_file_bytes:
+        raise ReadError("PL005", f"file is over the limit of {limits.max_file_bytes:,} bytes",
+                        hint("max_file_bytes"))
     text, problem, complete = _decode(data)
+    del data
     fmt = "markdown" if path.suffix.lower() in MARKDOWN_SUFFIXES else "text"
-    doc = parse_string(text, str(path), fmt, limits)
+    doc = parse_string(text, str(path), fmt, limits, deadline=deadline)
     return replace(doc, problems=(problem,) if problem else (), complete=complete)
 
 
-def parse_string(text: str, path: str, fmt: str = "markdown", limits: Limits | None = None) -> Document:
-    """A Document from text already in memory; ``fmt`` is "markdown" or "text"."""
+def parse_string(text: str, path: str, fmt: str = "markdown", limits: Limits | None = None, *,
+                 deadline: Deadline | None = None) -> Document:
+    """A Document from text already in memory; ``fmt`` is "markdown" or "text".
+    Raises ``ReadError`` (PL005) over ``limits.max_blocks`` blocks or past the
+    time limit."""
+    limits = limits or Limits()
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    blocks = _Parser(fmt == "markdown", limits or Limits()).parse(lines)
+    blocks = _Parser(fmt == "markdown", limits, deadline or Deadline.of(limits)).parse(lines)
     headings = [b for b in blocks if b.role in (HEADING, TITLE)]
     title = next((b for b in headings if b.level == 1), headings[0] if headings else None)
-    return Document(path=path, format=fmt, blocks=tuple(blocks), title=title.text if title else None)
+    return Document(path=path, format=fmt, blocks=tuple(blocks), title=title.text if title else None,
+                    directives=directives.from_text(text, tuple(blocks)))
 
 
 def _decode(data: bytes) -> tuple[str, Problem | None, bool]:
@@ -171,9 +189,10 @@ def _utf16_without_bom(data: bytes) -> str | None:
 class _Parser:
     """Turns source lines into blocks, with the heading chain of each."""
 
-    def __init__(self, markdown: bool, limits: Limits) -> None:
+    def __init__(self, markdown: bool, limits: Limits, deadline: Deadline | None = None) -> None:
         self.markdown = markdown
         self.limits = limits
+        self.deadline = deadline
         self.blocks: list[Block] = []
         self.chain: list[tuple[int, str]] = []
         self.open: _Open | None = None
@@ -184,13 +203,16 @@ class _Parser:
         in_comment = False
         while number < len(lines):
             line = lines[number]
+            if self.deadline is not None and (number % _DEADLINE_EVERY == 0 or len(line) > _DEADLINE_EVERY):
+                self.deadline.check(f"stopped at line {number + 1:,} of {len(lines):,}")
             number += 1
             if not self.markdown:
                 self._text_line(number, line)
                 continue
-            column = 1
-            while quote := _QUOTE.match(line):
-                line, column = line[quote.end():], column + quote.end()
+            start = 0
+            while quote := _QUOTE.match(line, start):  # by position: no copy of the line per ">"
+                start = quote.end()
+            line, column = line[start:], 1 + start
             if fence is not None:
                 if re.fullmatch(rf" {{0,3}}{re.escape(fence[0])}{{{len(fence)},}}[ \t]*", line):
                     fence = None
@@ -216,8 +238,7 @@ class _Parser:
         if atx := _ATX.match(line):
             self.close()
             content = line[atx.end():]
-            if closing := _ATX_CLOSE.search(content):
-                content = content[:closing.start()]
+            content = _without_closing_hashes(content)
             self._emit(_Open(HEADING, [(number, column + atx.end(), content)], len(atx.group(1))))
             return
         if _SETEXT.fullmatch(line) and self.open and self.open.role == PARAGRAPH:
@@ -253,7 +274,7 @@ class _Parser:
                 and len(title.split()) <= _MAX_CAPS_HEADING_WORDS):
             self.close()
             self._emit(_Open(HEADING, [(number, 1 + caps.start(1), line[caps.start(1):])],
-                             len(re.findall(r"\d+", caps.group(1)))))
+                             min(_MAX_LEVEL, len(re.findall(r"\d+", caps.group(1))))))
             return
         item = _LIST.match(line)
         if item:
@@ -276,7 +297,7 @@ class _Parser:
         """Emit a table's header row if ``line`` starts a table (it has a pipe
         and the next line is a delimiter row like ``|---|:--:|``)."""
         following = lines[number] if number < len(lines) else ""
-        if "|" not in line or "|" not in following or not _TABLE_SEPARATOR.fullmatch(following):
+        if "|" not in line or "|" not in following or not _TABLE_SEPARATOR.fullmatch(following.strip()):
             return False
         self.close()
         self._table_row(number, line)
@@ -284,7 +305,7 @@ class _Parser:
 
     def _table_row(self, number: int, line: str) -> None:
         """One TABLE_CELL block for each non-empty cell of a row."""
-        if _TABLE_SEPARATOR.fullmatch(line):
+        if _TABLE_SEPARATOR.fullmatch(line.strip()):
             return
         edges = [-1, *(m.start() for m in _CELL_PIPE.finditer(line)), len(line)]
         for start, end in pairwise(edges):
@@ -318,9 +339,19 @@ class _Parser:
                 role = TITLE
         if len(self.blocks) >= self.limits.max_blocks:
             raise ReadError("PL005", f"file has more than {self.limits.max_blocks:,} blocks",
-                            "raise max-blocks in the configuration if this file is genuine")
+                            hint("max_blocks"))
         self.blocks.append(Block(text=text, role=role, location=builder.anchors[0][1], level=block.level,
                                  section=section, anchors=tuple(builder.anchors)))
+
+
+def _without_closing_hashes(content: str) -> str:
+    """An ATX heading's content without its closing sequence: trailing ``#``s
+    preceded by a space or tab (or alone), and the spaces around them."""
+    stripped = content.rstrip(" \t")
+    body = stripped.rstrip("#")
+    if body == stripped or (body and body[-1] not in " \t"):
+        return content
+    return body.rstrip(" \t")
 
 
 def _front_matter_end(lines: list[str]) -> int:
@@ -389,13 +420,16 @@ def _drop_markup(content: str, keep: list[bool]) -> None:
     """Mark Markdown inline markup in ``content`` as not kept."""
     protected = [False] * len(content)
     ticks = list(_BACKTICKS.finditer(content))
+    following: list[int | None] = [None] * len(ticks)  # the next run of the same length
+    last: dict[int, int] = {}
+    for i in range(len(ticks) - 1, -1, -1):
+        following[i] = last.get(len(ticks[i].group()))
+        last[len(ticks[i].group())] = i
     position = 0
     for i, opening in enumerate(ticks):
-        if opening.start() < position:
+        if opening.start() < position or following[i] is None:
             continue
-        closing = next((m for m in ticks[i + 1:] if len(m.group()) == len(opening.group())), None)
-        if closing is None:
-            continue
+        closing = ticks[following[i]]
         for index in [*range(*opening.span()), *range(*closing.span())]:
             keep[index] = False
         for index in range(opening.end(), closing.start()):
@@ -429,6 +463,7 @@ def _drop_emphasis(content: str, keep: list[bool], protected: list[bool]) -> Non
     """Mark paired ``*``/``_`` emphasis runs as not kept (CommonMark flanking
     rules, simplified: an opener pairs with the next closer of the same run)."""
     openers: list[re.Match[str]] = []
+    by_run: dict[str, list[int]] = {}  # run ("*", "__", ...) -> indexes of its openers, ascending
     for run in _EMPHASIS.finditer(content):
         span = range(*run.span())
         if len(run.group()) > 3 or any(protected[i] or not keep[i] for i in span):
@@ -441,10 +476,15 @@ def _drop_emphasis(content: str, keep: list[bool], protected: list[bool]) -> Non
         if run.group()[0] == "_":  # underscores do not emphasise inside a word
             can_open = left and (not right or before in _PUNCTUATION)
             can_close = right and (not left or after in _PUNCTUATION)
-        opener = next((i for i in reversed(range(len(openers))) if openers[i].group() == run.group()), None)
+        same = by_run.get(run.group())
+        opener = same[-1] if same else None
         if can_close and opener is not None:
             for index in [*range(*openers[opener].span()), *span]:
                 keep[index] = False
             del openers[opener:]
+            for indexes in by_run.values():
+                while indexes and indexes[-1] >= opener:
+                    indexes.pop()
         elif can_open:
+            by_run.setdefault(run.group(), []).append(len(openers))
             openers.append(run)
