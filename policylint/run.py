@@ -100,7 +100,10 @@ def discover(paths: list[Path], config: Config | None = None) -> tuple[list[Path
                 if config is not None and config.excluded(p):
                     continue
                 if p.is_symlink():
-                    target = p.resolve()
+                    try:
+                        target = p.resolve(strict=True)
+                    except (OSError, RuntimeError):
+                        continue  # a dangling link or a loop: nothing to read
                     if real_root not in target.parents:
                         continue
                 files.append(p)

@@ -206,38 +206,19 @@ def _join(hits: list[list[tuple[int, int]]], gaps: list[int], sent_of: list[int]
     return sorted(by_start.items())
 
 
-def _requirements(pattern: list[dict]) -> list[tuple[str, frozenset[str]]]:
-    """The tokens a pattern cannot match without: (attribute, accepted values)
-    for each mandatory LEMMA or LOWER token."""
-    reqs = []
-    for tok in pattern:
-        if tok.get("OP") not in (None, "1", "!", "+"):
-            continue
-        for attr in ("LEMMA", "LOWER"):
-            value = tok.get(attr)
-            if isinstance(value, str):
-                reqs.append((attr, frozenset([value])))
-            elif isinstance(value, dict) and "IN" in value:
-                reqs.append((attr, frozenset(value["IN"])))
-    return reqs
-
-
 class _Combined:
-    """Every PhraseSet's patterns, cut into gap-free segments and indexed by
-    the words they cannot match without. For each Doc only the segments whose
-    required words all occur in it are run, each through its own small
-    Matcher; segment matches are joined across gaps; results are cached on
-    the Doc. Many rules then cost little more than one."""
+    """Every PhraseSet's patterns, cut into gap-free segments, in one Matcher
+    run once per Doc; segment matches are joined across gaps in Python and
+    the results cached on the Doc. Many rules then cost little more than one."""
 
     def __init__(self) -> None:
         self.sets: list[tuple[str, ...]] = []
         self.ids: dict[tuple[str, ...], int] = {}
         self.added = 0  # how many sets are compiled
-        # entry: (variant key, segment number, requirements, matcher)
-        self.entries: list[tuple[tuple[int, int, int], int, list, object]] = []
+        self.matcher = None  # one Matcher holding every gap-free segment
+        self.entries: list[tuple[tuple[int, int, int], int]] = []  # (variant key, segment number)
+        self.owner: dict[int, int] = {}  # match key -> entry number
         self.shapes: dict[tuple[int, int, int], list[int]] = {}  # variant key -> gaps between segments
-        self.index: dict[tuple[str, str], list[int]] = {}  # (attr, value) -> entry numbers
-        self.always: list[int] = []  # entries with no required word
 
     def register(self, phrases: tuple[str, ...]) -> int:
         """The id of this list of phrases; identical lists share one (every
@@ -255,6 +236,8 @@ class _Combined:
         from policylint.nlp import build
 
         vocab = build().vocab
+        if self.matcher is None:
+            self.matcher = Matcher(vocab)
         for set_id in range(self.added, len(self.sets)):
             for i, phrase in enumerate(self.sets[set_id]):
                 for v, pattern in enumerate(compile_phrase(phrase)):
@@ -262,17 +245,10 @@ class _Combined:
                     key = (set_id, i, v)
                     self.shapes[key] = gaps
                     for k, segment in enumerate(segments):
-                        matcher = Matcher(vocab)
-                        matcher.add("m", [segment])
-                        reqs = _requirements(segment)
-                        number = len(self.entries)
-                        self.entries.append((key, k, reqs, matcher))
-                        if not reqs:
-                            self.always.append(number)
-                            continue
-                        attr, values = min(reqs, key=lambda r: len(r[1]))
-                        for value in values:
-                            self.index.setdefault((attr, value), []).append(number)
+                        name = f"s{len(self.entries)}"
+                        self.matcher.add(name, [segment])
+                        self.owner[vocab.strings[name]] = len(self.entries)
+                        self.entries.append((key, k))
         self.added = len(self.sets)
 
     def matches(self, doc) -> dict[int, list[tuple[int, int, int]]]:
@@ -281,19 +257,11 @@ class _Combined:
         cached = doc.user_data.get("policylint_matches")
         if cached is not None and cached[0] == self.added:
             return cached[1]
-        present = {"LEMMA": {t.lemma_ for t in doc}, "LOWER": {t.lower_ for t in doc}}
-        candidates = set(self.always)
-        for attr, values in present.items():
-            for value in values:
-                candidates.update(self.index.get((attr, value), ()))
         segment_hits: dict[tuple[int, int, int], dict[int, list[tuple[int, int]]]] = {}
-        for number in sorted(candidates):
-            key, k, reqs, matcher = self.entries[number]
-            if not all(values & present[attr] for attr, values in reqs):
-                continue
-            found = [(s, e) for _, s, e in matcher(doc) if e > s]
-            if found:
-                segment_hits.setdefault(key, {})[k] = found
+        for match_id, s, e in self.matcher(doc):
+            if e > s:
+                key, k = self.entries[self.owner[match_id]]
+                segment_hits.setdefault(key, {}).setdefault(k, []).append((s, e))
         by_set: dict[int, set[tuple[int, int, int]]] = {}
         sent_of: list[int] = []
         if any(self.shapes[key] for key in segment_hits):

@@ -72,6 +72,7 @@ _MAX_BOLD_HEADING_WORDS = 12
 _MAX_LEVEL = 6
 
 _TAIL_BYTES = 4096  # where a complete PDF has its %%EOF marker
+_IMAGE_DEPTH = 3  # form XObjects looked into for a scanned page's image
 _MAX_PAGE_NUMBER_CHARS = 40  # longer lines are never page numbers (and would be slow to match)
 
 _HINT_CORRUPT = "open it in a PDF viewer and save or export it again"
@@ -321,7 +322,10 @@ def _garbled(raw: str) -> bool:
 
 
 def _has_image(page: pdfium.PdfPage) -> bool:
-    return next(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]), None) is not None
+    """Whether an image is drawn on the page, at most a few forms deep (forms
+    nested in forms can multiply without end in a hostile file)."""
+    objects = page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=_IMAGE_DEPTH)
+    return next(objects, None) is not None
 
 
 def _clean(text: str) -> str:
