@@ -75,6 +75,7 @@ _WORD_NAMESPACES = (
     b"http://schemas.openxmlformats.org/wordprocessingml/2006/main",
     b"http://purl.oclc.org/ooxml/wordprocessingml/main",  # Strict
 )
+_TAG_ENDS = (b">", b"/", b" ", b"\t", b"\n", b"\r")  # what may follow an element's name
 _XMLNS = re.compile(rb"""xmlns(?::([A-Za-z_][\w.\-]*))?\s*=\s*(["'])(.*?)\2""")
 
 
@@ -82,12 +83,14 @@ def count_word_paragraphs(data: bytes) -> int:
     """An upper bound on the ``w:p`` elements in a WordprocessingML part, read
     from its bytes without parsing: every start tag named ``p`` in a prefix
     bound to the WordprocessingML namespace anywhere in the part."""
+    return sum(data.count(tag + end) for tag in _paragraph_tags(data) for end in _TAG_ENDS)
+
+
+def _paragraph_tags(data: bytes) -> list[bytes]:
+    """``<w:p``, ``<p``...: the paragraph start tag for each prefix that
+    ``data`` binds to the WordprocessingML namespace."""
     prefixes = {m.group(1) or b"" for m in _XMLNS.finditer(data) if m.group(3) in _WORD_NAMESPACES}
-    total = 0
-    for prefix in prefixes:
-        tag = b"<" + prefix + b":p" if prefix else b"<p"
-        total += len(re.findall(re.escape(tag) + rb"[\s/>]", data))
-    return total
+    return [b"<" + prefix + b":p" if prefix else b"<p" for prefix in sorted(prefixes)]
 
 
 def check_word_part(data: bytes, partname: str, limits: Limits, deadline: Deadline | None = None) -> None:
@@ -223,24 +226,45 @@ def _answer(payload: bytes, status: int) -> Any:
 class PackageGuard:
     """What a zip package (a DOCX) is held to while it is read, after its
     directory was checked: the bytes actually inflated (so a directory that
-    lies about sizes gains nothing), the paragraphs in a part before it is
-    parsed, and the time limit."""
+    lies about sizes gains nothing), the paragraphs in a part -- counted as
+    it is inflated, so millions of tiny paragraphs are refused after the
+    first few megabytes, and again before the part is parsed -- and the time
+    limit."""
 
     def __init__(self, limits: Limits):
         self.limits = limits
         self.deadline = Deadline.of(limits)
         self.total = 0
+        self._tags: list[bytes] = []  # paragraph start tags of the part being inflated
+        self._tail = b""
+        self._paragraphs = 0
 
-    def inflated(self, partname: str, part_size: int, chunk: int) -> None:
-        """``chunk`` more bytes inflated; ``part_size`` so far for ``partname``."""
-        self.total += chunk
+    def inflated(self, partname: str, part_size: int, chunk: bytes) -> None:
+        """``chunk`` was inflated from ``partname``; ``part_size`` bytes of it so far."""
+        self.total += len(chunk)
         if part_size > self.limits.max_part_bytes:
             raise ReadError("PL005", f"zip member {partname.lstrip('/')!r} inflates to more than "
                             f"{self.limits.max_part_bytes:,} bytes", hint("max_part_bytes"))
         if self.total > self.limits.max_total_bytes:
             raise ReadError("PL005", f"zip members inflate to more than {self.limits.max_total_bytes:,} "
                             "bytes", hint("max_total_bytes"))
+        self._count(partname, part_size == len(chunk), chunk)
         self.deadline.check(f"while inflating part {partname}")
+
+    def _count(self, partname: str, first: bool, chunk: bytes) -> None:
+        if first:  # the namespace declarations are on the root element, in the first chunk
+            self._tags = [tag + end for tag in _paragraph_tags(chunk) for end in _TAG_ENDS]
+            self._tail, self._paragraphs = b"", 0
+        if not self._tags:
+            return
+        window = self._tail + chunk
+        longest = max(map(len, self._tags))
+        # a tag that straddles two chunks is counted once: in the window that holds its end
+        self._paragraphs += sum(window.count(tag, max(0, len(self._tail) - len(tag) + 1)) for tag in self._tags)
+        self._tail = window[-(longest - 1):]
+        if self._paragraphs > self.limits.max_blocks:
+            raise ReadError("PL005", f"part {partname} has more than {self.limits.max_blocks:,} paragraphs",
+                            hint("max_blocks"))
 
     def before_parse(self, partname: str, data: bytes) -> None:
         check_word_part(data, partname, self.limits, self.deadline)

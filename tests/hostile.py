@@ -414,9 +414,13 @@ _MEASURE_CHILD = """
 import json, resource, sys, time
 from pathlib import Path
 from policylint.run import Options, read_and_classify
+from policylint.config import Config
+from policylint.document import Limits
+limits = Limits(max_part_bytes=1 << 30, max_total_bytes=1 << 31, max_compression_ratio=1e9) \
+    if sys.argv[3] == "raised" else Limits()
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 started = time.perf_counter()
-doc, info, findings = read_and_classify(Path(sys.argv[1]), Options())
+doc, info, findings = read_and_classify(Path(sys.argv[1]), Options(config=Config(limits=limits)))
 if sys.argv[2] == "pipeline" and doc is not None:
     from policylint.run import make_engine
     engine = make_engine(Options())
@@ -438,17 +442,18 @@ def measure(pipeline: bool = False) -> None:
     import tempfile
     from pathlib import Path
 
-    cases = {"zip bomb, one 1 GiB text node": ("bomb-text.docx", text_node_bomb),
-             "zip bomb, 3,000,000 tiny paragraphs": ("bomb-paragraphs.docx", paragraph_bomb),
-             "zip bomb, directory lies (declares 4 KB)": ("bomb-lying.docx", lying_bomb),
-             "2,000-page PDF": ("manual-2000-pages.pdf", long_pdf)}
+    cases = {"zip bomb, one 1 GiB text node": ("bomb-text.docx", text_node_bomb, "default"),
+             "zip bomb, 3,000,000 tiny paragraphs": ("bomb-paragraphs.docx", paragraph_bomb, "default"),
+             "  same, size and ratio limits raised": ("bomb-paragraphs.docx", paragraph_bomb, "raised"),
+             "zip bomb, directory lies (declares 4 KB)": ("bomb-lying.docx", lying_bomb, "default"),
+             "2,000-page PDF": ("manual-2000-pages.pdf", long_pdf, "default")}
     root = Path(__file__).resolve().parent.parent
     with tempfile.TemporaryDirectory() as tmp:
-        for label, (name, build) in cases.items():
+        for label, (name, build, limits) in cases.items():
             path = Path(tmp) / name
             path.write_bytes(build())
             mode = "pipeline" if pipeline and name.endswith(".pdf") else "read"
-            out = subprocess.run([sys.executable, "-c", _MEASURE_CHILD, str(path), mode], cwd=root,
+            out = subprocess.run([sys.executable, "-c", _MEASURE_CHILD, str(path), mode, limits], cwd=root,
                                  capture_output=True, text=True, check=True).stdout
             r = json.loads(out)
             print(f"{label:42} {path.stat().st_size / MIB:6.2f} MB on disk  {mode:8} {r['seconds']:7.2f} s  "

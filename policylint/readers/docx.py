@@ -10,6 +10,10 @@ and parses only those XML parts, each with an lxml parser that loads no DTD,
 resolves no entity (an entity reference contributes no text), never touches
 the network and keeps libxml2's size and depth guards (no ``huge_tree``).
 Members are inflated in bounded chunks, and only if stored or deflated.
+While reading, ``policylint.limits.PackageGuard`` counts the bytes actually
+inflated against the same limits, refuses a part with more paragraph start
+tags than ``limits.max_blocks`` before parsing it, and checks the time limit
+before each part and between paragraphs.
 
 python-docx's ``Document()`` is deliberately not used to open the file: it
 refuses macro-enabled and template content types, loads every part eagerly
@@ -321,7 +325,7 @@ class _Package:
             while chunk := fh.read(_CHUNK):
                 size += len(chunk)
                 if self.guard is not None:
-                    self.guard.inflated(partname, size, len(chunk))
+                    self.guard.inflated(partname, size, chunk)
                 chunks.append(chunk)
         return b"".join(chunks)
 
