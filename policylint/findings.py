@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from policylint.document import Location
@@ -52,7 +52,3 @@ class Finding:
 
 def at_least(severity: str, threshold: str) -> bool:
     return SEVERITY_RANK[severity] >= SEVERITY_RANK[threshold]
-
-
-def with_severity(f: Finding, severity: str) -> Finding:
-    return replace(f, severity=severity)

@@ -75,9 +75,3 @@ def build(model: str | None = None) -> "Language":
         nlp.remove_pipe("lemmatizer")
     nlp.add_pipe(_COMPONENT, last=True)
     return nlp
-
-
-def lemma_of(word: str) -> str:
-    """The lemma the pipeline gives ``word`` on its own (for compiling patterns)."""
-    doc = build()(word)
-    return " ".join(t.lemma_ for t in doc)

@@ -15,5 +15,3 @@ READER_CODES: dict[str, tuple[str, str]] = {
     "PL008": ("format-mismatch", "error"),  # content is not what the extension says
     "PL009": ("not-english", "info"),
 }
-
-NAME_TO_CODE = {name: code for code, (name, _) in READER_CODES.items()}

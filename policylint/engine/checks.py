@@ -194,10 +194,6 @@ def _regex(rule: Rule, value: Any, key: str) -> re.Pattern | None:
 
 # -- helpers ----------------------------------------------------------------
 
-def _sentence_matches(ps: PhraseSet, sent) -> bool:
-    return ps.search(sent)
-
-
 def _doc_has(ps: PhraseSet, analysed: Analysed, negation_counts: bool = False) -> bool:
     """Some block holds a match that is not negated."""
     for ab in analysed.blocks:
@@ -277,7 +273,7 @@ def _excused(rule: Rule, ab: AnalysedBlock, s: int, e: int, ignore: set[str], ph
         return True
     if "criteria" in ignore and context.is_criteria(sent.text, ab.labels):
         return True
-    return bool(rule.compiled["unless"]) and _sentence_matches(rule.compiled["unless"], sent)
+    return bool(rule.compiled["unless"]) and rule.compiled["unless"].search(sent)
 
 
 def _forbid(rule: Rule, analysed: Analysed) -> list[Finding]:
