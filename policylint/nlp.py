@@ -1,53 +1,113 @@
 """The language pipeline: one spaCy pipeline, built once per process.
 
-``spacy.blank("en")`` with a sentencizer and the lookup lemmatizer (tables
-from spacy-lookups-data), followed by a small component that lemmatises the
-lower-cased form when the cased form is not in the table and stores every
-lemma lower-cased. Rules match on ``LEMMA``, so "Administers",
-"administering" and "administered" all match "administer".
+``spacy.blank("en")`` with a sentencizer and policylint's own lookup
+lemmatizer. It reads the English lemma table of spacy-lookups-data (the
+table spaCy's lookup lemmatizer uses), lemmatises the lower-cased form when
+the cased form is not in the table, and stores every lemma lower-cased.
+Rules match on ``LEMMA``, so "Administers", "administering" and
+"administered" all match "administer". Each distinct word is looked up once
+per process; after that a token's lemma costs one dictionary lookup.
 
 A trained pipeline is used only when the user names one that is installed
-(``build(model="en_core_web_sm")``); nothing is ever downloaded.
+(``build(model="en_core_web_sm")``); nothing is ever downloaded. Its own
+lemmas are kept, lower-cased, and filled in from the table when missing.
 """
 
 from __future__ import annotations
 
 import functools
+import gzip
+import json
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.language import Language
 
-_COMPONENT = "policylint_lemma_fallback"
+_LEMMATIZER = "policylint_lemmatizer"
+_FALLBACK = "policylint_lemma_fallback"
 # Lookup-table entries that send common words to unrelated lemmas.
 LEMMA_FIXES = {"as": "as", "does": "do", "first": "first", "least": "least", "less": "less", "ones": "one",
                "developed": "develop", "developing": "develop"}
+_CACHE_LIMIT = 500_000  # distinct words remembered per process
+
+
+def _table_path() -> Path | None:
+    try:
+        import spacy_lookups_data
+    except ImportError:
+        return None
+    path = Path(spacy_lookups_data.__file__).parent / "data" / "en_lemma_lookup.json.gz"
+    return path if path.is_file() else None
+
+
+@functools.lru_cache(maxsize=1)
+def lemma_table() -> dict[str, str]:
+    """word -> lemma, from spacy-lookups-data (empty when it is missing)."""
+    path = _table_path()
+    if path is None:
+        return {}
+    try:
+        with gzip.open(path, "rb") as fh:
+            table = json.loads(fh.read())
+    except (OSError, ValueError):
+        return {}
+    return table if isinstance(table, dict) else {}
+
+
+def lemma_of(text: str, lower: str, table: dict[str, str], given: str = "") -> str:
+    """The lower-cased lemma of a word: a fix, else the lemma already given
+    (a trained pipeline's), else the table's for the word as written, else
+    for its lower-cased form, else the lower-cased form."""
+    fixed = LEMMA_FIXES.get(lower)
+    if fixed is not None:
+        return fixed
+    lemma = given if given and given != text else table.get(text, text)
+    if not lemma or lemma == text:
+        lemma = table.get(lower, lower)
+    return (lemma or text).lower()
 
 
 def _register() -> None:
     from spacy.language import Language
 
-    if Language.has_factory(_COMPONENT):
+    if Language.has_factory(_LEMMATIZER):
         return
 
-    @Language.factory(_COMPONENT)
+    @Language.factory(_LEMMATIZER)
+    def make_lemmatizer(nlp: "Language", name: str):  # noqa: ARG001
+        import numpy
+        from spacy.attrs import LEMMA, LOWER, ORTH
+
+        table = lemma_table()
+        strings = nlp.vocab.strings
+        known: dict[int, int] = {}  # ORTH hash -> LEMMA hash
+
+        def lemmatize(doc):
+            if not len(doc):
+                return doc
+            rows = doc.to_array([ORTH, LOWER]).tolist()
+            out = []
+            for orth, lower in rows:
+                lemma = known.get(orth)
+                if lemma is None:
+                    text = strings[orth]
+                    lemma = strings.add(lemma_of(text, strings[lower], table))
+                    if len(known) < _CACHE_LIMIT:
+                        known[orth] = lemma
+                out.append(lemma)
+            doc.from_array([LEMMA], numpy.array(out, dtype="uint64").reshape(-1, 1))
+            return doc
+
+        return lemmatize
+
+    @Language.factory(_FALLBACK)
     def make_fallback(nlp: "Language", name: str):  # noqa: ARG001
-        table = None
-        if "lemmatizer" in nlp.pipe_names:
-            lookups = nlp.get_pipe("lemmatizer").lookups
-            if lookups.has_table("lemma_lookup"):
-                table = lookups.get_table("lemma_lookup")
+        table = lemma_table()
 
         def fallback(doc):
             for tok in doc:
-                fixed = LEMMA_FIXES.get(tok.lower_)
-                if fixed is not None:
-                    tok.lemma_ = fixed
-                    continue
-                lemma = tok.lemma_
-                if table is not None and (not lemma or lemma == tok.text):
-                    lemma = table.get(tok.lower_, tok.lower_)
-                tok.lemma_ = (lemma or tok.text).lower()
+                tok.lemma_ = lemma_of(tok.text, tok.lower_, table, tok.lemma_)
             return doc
 
         return fallback
@@ -64,14 +124,9 @@ def build(model: str | None = None) -> "Language":
         if "sentencizer" not in nlp.pipe_names and "parser" not in nlp.pipe_names \
                 and "senter" not in nlp.pipe_names:
             nlp.add_pipe("sentencizer", first=True)
-        nlp.add_pipe(_COMPONENT, last=True)
+        nlp.add_pipe(_FALLBACK, last=True)
         return nlp
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
-    try:
-        nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
-        nlp.initialize()
-    except (OSError, ValueError, ImportError):  # spacy-lookups-data missing
-        nlp.remove_pipe("lemmatizer")
-    nlp.add_pipe(_COMPONENT, last=True)
+    nlp.add_pipe(_LEMMATIZER, last=True)
     return nlp

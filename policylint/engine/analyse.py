@@ -4,7 +4,7 @@ paragraph of a list, the header cells of a table)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from policylint.document import HEADING, LIST_ITEM, TITLE, Block, Document
@@ -29,10 +29,28 @@ class AnalysedBlock:
 class Analysed:
     document: Document
     blocks: list[AnalysedBlock]
+    memo: dict = field(default_factory=dict)  # per-document answers the checks share
 
     def body(self) -> Iterator[AnalysedBlock]:
         """Blocks that are text of the document (not its title or headings)."""
         return (b for b in self.blocks if b.block.role not in (HEADING, TITLE))
+
+    def hits(self, phrases, body: bool = False) -> Iterator[tuple[AnalysedBlock, tuple[int, int, int]]]:
+        """Each (block, match) of a PhraseSet, in document order; only the
+        blocks that hold a match are looked at. ``body``: not in headings."""
+        from policylint.engine.patterns import sets_matched
+
+        index = self.memo.get("by_set")
+        if index is None:
+            index = self.memo["by_set"] = {}
+            for b in self.blocks:
+                for set_id in sets_matched(b.doc):
+                    index.setdefault(set_id, []).append(b)
+        for b in index.get(phrases.id, ()):
+            if body and b.block.role in (HEADING, TITLE):
+                continue
+            for match in phrases.matches(b.doc):
+                yield b, match
 
     def find_heading(self, pattern) -> AnalysedBlock | None:
         for b in self.blocks:

@@ -195,12 +195,21 @@ def _regex(rule: Rule, value: Any, key: str) -> re.Pattern | None:
 # -- helpers ----------------------------------------------------------------
 
 def _doc_has(ps: PhraseSet, analysed: Analysed, negation_counts: bool = False) -> bool:
-    """Some block holds a match that is not negated."""
-    for ab in analysed.blocks:
-        for i, s, e in ps.matches(ab.doc):
-            if negation_counts or not context.is_negated(ab.doc, s, e, ps.phrases[i]):
-                return True
-    return False
+    """Some block holds a match that is not negated (worked out once per
+    document and phrase set: many groups share an ``unless-document``)."""
+    key = ("doc_has", ps.id, negation_counts)
+    found = analysed.memo.get(key)
+    if found is None:
+        found = analysed.memo[key] = any(
+            negation_counts or not context.is_negated(ab.doc, s, e, ps.phrases[i])
+            for ab, (i, s, e) in analysed.hits(ps))
+    return found
+
+
+def _blocks_with(analysed: Analysed, sets: list[PhraseSet]):
+    """Body blocks, in order, where one of ``sets`` has a match."""
+    seen = {ab.index for ps in sets for ab, _ in analysed.hits(ps, body=True)}
+    return [ab for ab in analysed.body() if ab.index in seen]
 
 
 def _finding(rule: Rule, analysed: Analysed, message: str, severity: str, suggestions, ab: AnalysedBlock | None,
@@ -217,12 +226,13 @@ def _finding(rule: Rule, analysed: Analysed, message: str, severity: str, sugges
                    tuple(suggestions), rule.source, rule.rationale, span=(ab.index, start, end))
 
 
-def _fmt(template: str, **values: str) -> str:
-    class Safe(dict):
-        def __missing__(self, key):
-            return "{" + key + "}"
+class _KeepUnknown(dict):
+    def __missing__(self, key):
+        return "{" + key + "}"
 
-    return template.format_map(Safe(values))
+
+def _fmt(template: str, **values: str) -> str:
+    return template.format_map(_KeepUnknown(values))
 
 
 def _suggestions(templates, **values) -> list[str]:
@@ -280,7 +290,7 @@ def _forbid(rule: Rule, analysed: Analysed) -> list[Finding]:
     c = rule.compiled
     out = []
     groups = [g for g in c["groups"] if not g.excused_by(analysed)]
-    for ab in analysed.body():
+    for ab in _blocks_with(analysed, [g.phrases for g in groups]):
         seen_sents: set[tuple[int, int]] = set()
         for g in groups:
             for i, s, e in g.phrases.matches(ab.doc):
@@ -322,7 +332,7 @@ def _rewrite(sentence: str, start: int, end: int, replacement: str) -> str:
 def _substitute(rule: Rule, analysed: Analysed) -> list[Finding]:
     c = rule.compiled
     out = []
-    for ab in analysed.body():
+    for ab in _blocks_with(analysed, [g.phrases for g in c["groups"]]):
         exempt_spans = [(s, e) for _, s, e in c["exempt"].matches(ab.doc)] if c["exempt"] else []
         for g in c["groups"]:
             term_exempt = g.extra["exempt"]
@@ -352,13 +362,12 @@ def _substitute(rule: Rule, analysed: Analysed) -> list[Finding]:
 
 
 def _group_satisfied(g: Group, analysed: Analysed, in_section: tuple[str, ...]) -> bool:
-    for ab in analysed.blocks:
-        for i, s, e in g.phrases.matches(ab.doc):
-            if context.is_negated(ab.doc, s, e, g.phrases.phrases[i]):
-                continue
-            if in_section and not _in_section(ab, ab.doc[s].sent.text, in_section):
-                continue
-            return True
+    for ab, (i, s, e) in analysed.hits(g.phrases):
+        if context.is_negated(ab.doc, s, e, g.phrases.phrases[i]):
+            continue
+        if in_section and not _in_section(ab, ab.doc[s].sent.text, in_section):
+            continue
+        return True
     return False
 
 
@@ -378,21 +387,20 @@ def _require(rule: Rule, analysed: Analysed) -> list[Finding]:
     out = []
     # Presence violations first: they say more than "not found".
     for g in (g for g in c["violations"] if not g.excused_by(analysed)):
-        for ab in analysed.body():
-            for i, s, e in g.phrases.matches(ab.doc):
-                if context.is_negated(ab.doc, s, e, g.phrases.phrases[i]):
-                    continue
-                sent = ab.doc[s].sent
-                if g.qualifier and _qualifier(ab, sent.text) != g.qualifier:
-                    continue
-                if c["unless"] and c["unless"].search(sent):
-                    continue
-                span = ab.doc[s:e]
-                values = {"evidence": ab.block.text[span.start_char:span.end_char], "sentence": sent.text.strip()}
-                out.append(_finding(rule, analysed, _fmt(g.pattern.message or rule.message, **values),
-                                    g.pattern.severity or rule.severity,
-                                    _suggestions(g.pattern.suggest or rule.suggest, **values),
-                                    ab, span.start_char, span.end_char))
+        for ab, (i, s, e) in analysed.hits(g.phrases, body=True):
+            if context.is_negated(ab.doc, s, e, g.phrases.phrases[i]):
+                continue
+            sent = ab.doc[s].sent
+            if g.qualifier and _qualifier(ab, sent.text) != g.qualifier:
+                continue
+            if c["unless"] and c["unless"].search(sent):
+                continue
+            span = ab.doc[s:e]
+            values = {"evidence": ab.block.text[span.start_char:span.end_char], "sentence": sent.text.strip()}
+            out.append(_finding(rule, analysed, _fmt(g.pattern.message or rule.message, **values),
+                                g.pattern.severity or rule.severity,
+                                _suggestions(g.pattern.suggest or rule.suggest, **values),
+                                ab, span.start_char, span.end_char))
     if out or analysed.document.kind not in c["absence_kinds"] and "all" not in c["absence_kinds"]:
         return out
     in_section = c["in_section"]
@@ -405,15 +413,14 @@ def _require(rule: Rule, analysed: Analysed) -> list[Finding]:
     values = {"missing": ", ".join(missing), "kind": analysed.document.kind or "document"}
     suggestions = _suggestions(rule.suggest, **values)
     if c["instead"]:
-        for ab in analysed.body():
-            for i, s, e in c["instead"].matches(ab.doc):
-                if context.is_negated(ab.doc, s, e, c["instead"].phrases[i]):
-                    continue
-                span = ab.doc[s:e]
-                values["evidence"] = ab.block.text[span.start_char:span.end_char]
-                message = rule.spec.get("instead-message", rule.message)
-                return [_finding(rule, analysed, _fmt(message, **values), severity, suggestions, ab,
-                                 span.start_char, span.end_char)]
+        for ab, (i, s, e) in analysed.hits(c["instead"], body=True):
+            if context.is_negated(ab.doc, s, e, c["instead"].phrases[i]):
+                continue
+            span = ab.doc[s:e]
+            values["evidence"] = ab.block.text[span.start_char:span.end_char]
+            message = rule.spec.get("instead-message", rule.message)
+            return [_finding(rule, analysed, _fmt(message, **values), severity, suggestions, ab,
+                             span.start_char, span.end_char)]
     values["evidence"] = ""
     return [_finding(rule, analysed, _fmt(rule.message, **values), severity, suggestions,
                      _anchor_block(rule, analysed))]
@@ -425,19 +432,18 @@ def _conditional(rule: Rule, analysed: Analysed) -> list[Finding]:
         return []
     out = []
     for g in (g for g in c["if"] if not g.excused_by(analysed)):
-        for ab in analysed.body():
-            for i, s, e in g.phrases.matches(ab.doc):
-                if context.is_negated(ab.doc, s, e, g.phrases.phrases[i]):
-                    continue
-                sent = ab.doc[s].sent
-                if c["unless"] and c["unless"].search(sent):
-                    continue
-                span = ab.doc[s:e]
-                values = {"evidence": ab.block.text[span.start_char:span.end_char], "sentence": sent.text.strip()}
-                return [_finding(rule, analysed, _fmt(g.pattern.message or rule.message, **values),
-                                 g.pattern.severity or rule.severity,
-                                 _suggestions(g.pattern.suggest or rule.suggest, **values), ab,
-                                 span.start_char, span.end_char)]
+        for ab, (i, s, e) in analysed.hits(g.phrases, body=True):
+            if context.is_negated(ab.doc, s, e, g.phrases.phrases[i]):
+                continue
+            sent = ab.doc[s].sent
+            if c["unless"] and c["unless"].search(sent):
+                continue
+            span = ab.doc[s:e]
+            values = {"evidence": ab.block.text[span.start_char:span.end_char], "sentence": sent.text.strip()}
+            return [_finding(rule, analysed, _fmt(g.pattern.message or rule.message, **values),
+                             g.pattern.severity or rule.severity,
+                             _suggestions(g.pattern.suggest or rule.suggest, **values), ab,
+                             span.start_char, span.end_char)]
     return out
 
 

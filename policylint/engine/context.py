@@ -64,28 +64,61 @@ QUALIFIER_RE = {
 }
 
 
-def _clause_bounds(sent, start: int, end: int) -> tuple[int, int]:
+class _View:
+    """A Doc's tokens as plain lists (lemmas, lower-cased texts, punctuation
+    flags, sentence bounds), built once per Doc: the context checks look at
+    the same tokens many times."""
+
+    __slots__ = ("lemmas", "lowers", "punct", "sent_start", "sent_end")
+
+    def __init__(self, doc):
+        from spacy.attrs import IS_PUNCT, LEMMA, LOWER
+
+        strings = doc.vocab.strings
+        rows = doc.to_array([LEMMA, LOWER, IS_PUNCT]).tolist() if len(doc) else []
+        self.lemmas = [strings[r[0]] for r in rows]
+        self.lowers = [strings[r[1]] for r in rows]
+        self.punct = [bool(r[2]) for r in rows]
+        self.sent_start = [0] * len(rows)
+        self.sent_end = [0] * len(rows)
+        for sent in doc.sents:
+            self.sent_start[sent.start:sent.end] = [sent.start] * (sent.end - sent.start)
+            self.sent_end[sent.start:sent.end] = [sent.end] * (sent.end - sent.start)
+
+
+def view(doc) -> _View:
+    found = doc.user_data.get("policylint_view")
+    if found is None:
+        found = doc.user_data["policylint_view"] = _View(doc)
+    return found
+
+
+def _clause_bounds(v: _View, start: int, end: int) -> tuple[int, int]:
     """Token range (absolute) of the clause holding [start, end)."""
-    lo = sent.start
-    for i in range(start - 1, sent.start - 1, -1):
-        if sent.doc[i].lower_ in CLAUSE_BREAK:
+    s_lo, s_hi = v.sent_start[start], v.sent_end[start]
+    lo = s_lo
+    for i in range(start - 1, s_lo - 1, -1):
+        if v.lowers[i] in CLAUSE_BREAK:
             lo = i + 1
             break
-    hi = sent.end
-    for i in range(end, sent.end):
-        if sent.doc[i].lower_ in CLAUSE_BREAK:
+    hi = s_hi
+    for i in range(end, s_hi):
+        if v.lowers[i] in CLAUSE_BREAK:
             hi = i
             break
     return lo, hi
 
 
-def _has_negation(doc, lo: int, hi: int) -> bool:
-    toks = [t.lemma_ for t in doc[lo:hi]]
-    if any(t in NEGATION_LEMMAS for t in toks):
+def _has_negation(v: _View, lo: int, hi: int) -> bool:
+    if lo >= hi:
+        return False
+    if not NEGATION_LEMMAS.isdisjoint(v.lemmas[lo:hi]):
         return True
-    lowers = [t.lower_ for t in doc[lo:hi]]
+    lowers = v.lowers[lo:hi]
     for phrase in NEGATION_PHRASES:
         n = len(phrase)
+        if phrase[0] not in lowers:
+            continue
         for i in range(len(lowers) - n + 1):
             if tuple(lowers[i:i + n]) == phrase:
                 return True
@@ -98,14 +131,14 @@ def is_negated(doc, start: int, end: int, phrase: str = "") -> bool:
     phrase itself names no negation ("Lived experience is never treated as a
     risk"), or right after it when the match opens its clause ("Medication
     administration is not part of this role")."""
-    sent = doc[start].sent
-    lo, hi = _clause_bounds(sent, start, end)
-    if _has_negation(doc, lo, start):
+    v = view(doc)
+    lo, hi = _clause_bounds(v, start, end)
+    if _has_negation(v, lo, start):
         return True
-    if phrase and not NEGATION_WORD_RE.search(phrase) and _has_negation(doc, start, end):
+    if phrase and not NEGATION_WORD_RE.search(phrase) and _has_negation(v, start, end):
         return True
-    lead = [t for t in doc[lo:start] if not t.is_punct and t.lower_ not in BULLETS]
-    if len(lead) <= 3 and _has_negation(doc, end, min(hi, end + 5)):
+    lead = sum(1 for i in range(lo, start) if not v.punct[i] and v.lowers[i] not in BULLETS)
+    if lead <= 3 and _has_negation(v, end, min(hi, end + 5)):
         return True
     return False
 
@@ -154,6 +187,8 @@ CLINICAL_ROLES = {
     "clinical", "treating", "pharmacist", "registrar", "physician", "therapist", "counsellor", "counselor",
     "practitioner", "team",
 }
+_ROLES_NOT_TEAM = CLINICAL_ROLES - {"team"}
+_RESPONSIBLE = {"responsible", "responsibility", "accountable"}
 _SUBJECT_SKIP = {"the", "our", "a", "an", "all", "registered", "qualified", "licensed", "authorised",
                  "authorized", "appropriately", "only", "staff", "'s", "team"}
 
@@ -163,21 +198,21 @@ def attributed_elsewhere(doc, start: int, end: int) -> bool:
     subject ("Nursing staff administer all medication"), or the sentence puts
     the responsibility on clinicians ("clinicians remain responsible for
     treatment planning")."""
-    sent = doc[start].sent
-    lo, _ = _clause_bounds(sent, start, end)
-    for tok in doc[lo:start]:
-        if tok.is_punct or tok.lower_ in BULLETS:
+    v = view(doc)
+    lo, _ = _clause_bounds(v, start, end)
+    for i in range(lo, start):
+        if v.punct[i] or v.lowers[i] in BULLETS:
             continue
-        if tok.lemma_ in CLINICAL_ROLES:
+        if v.lemmas[i] in CLINICAL_ROLES:
             return True
-        if tok.lower_ in _SUBJECT_SKIP:
+        if v.lowers[i] in _SUBJECT_SKIP:
             continue
         break
     role_seen = False
-    for tok in sent:
-        if tok.lemma_ in CLINICAL_ROLES - {"team"}:
+    for lemma in v.lemmas[v.sent_start[start]:v.sent_end[start]]:
+        if lemma in _ROLES_NOT_TEAM:
             role_seen = True
-        elif role_seen and tok.lemma_ in {"responsible", "responsibility", "accountable"}:
+        elif role_seen and lemma in _RESPONSIBLE:
             return True
     return False
 

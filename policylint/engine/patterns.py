@@ -18,6 +18,7 @@ expand into separate patterns.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 from dataclasses import dataclass
@@ -189,36 +190,253 @@ def split_gaps(pattern: list[dict]) -> tuple[list[list[dict]], list[int]]:
 
 
 def _join(hits: list[list[tuple[int, int]]], gaps: list[int], sent_of: list[int]) -> list[tuple[int, int]]:
-    """Whole matches from segment matches: each next segment starts at most
-    ``gap`` tokens after the previous one ends, in the same sentence; for
-    each start, the longest."""
-    best: dict[tuple[int, int], int] = {(s, e): e for s, e in hits[-1] if sent_of[s] == sent_of[e - 1]}
+    """Whole matches from segment matches (each list sorted): each next
+    segment starts at most ``gap`` tokens after the previous one ends, in the
+    same sentence; for each start, the longest."""
+    # (start, end of the whole match so far), sorted by start
+    tail = [(s, e) for s, e in hits[-1] if sent_of[s] == sent_of[e - 1]]
     for k in range(len(hits) - 2, -1, -1):
-        nxt = best
-        best = {}
+        starts = [s for s, _ in tail]
+        joined = []
         for s, e in hits[k]:
-            ends = [end for (s2, _), end in nxt.items() if e <= s2 <= e + gaps[k] and sent_of[s2] == sent_of[s]]
+            lo, hi = bisect.bisect_left(starts, e), bisect.bisect_right(starts, e + gaps[k])
+            ends = [end for s2, end in tail[lo:hi] if sent_of[s2] == sent_of[s]]
             if ends:
-                best[(s, e)] = max(ends)
+                joined.append((s, max(ends)))
+        tail = joined
     by_start: dict[int, int] = {}
-    for (s, _), end in best.items():
+    for s, end in tail:
         by_start[s] = max(end, by_start.get(s, end))
     return sorted(by_start.items())
 
 
+class _Test:
+    """One token of a segment: the token's lemma or lower-cased text is one
+    of ``values``, or the lower-cased text starts with ``prefix`` (or, for a
+    pattern written by hand, matches ``regex``)."""
+
+    __slots__ = ("attr", "values", "prefix", "regex", "optional")
+
+    def __init__(self, spec: dict):
+        self.optional = spec.get("OP") == "?"
+        self.values: tuple[str, ...] = ()
+        self.prefix: str | None = None
+        self.regex = None
+        attr, value = next((k, v) for k, v in spec.items() if k != "OP")
+        self.attr = attr
+        if isinstance(value, str):
+            self.values = (value,)
+        elif "IN" in value:
+            self.values = tuple(value["IN"])
+        else:
+            pattern = value["REGEX"]
+            literal = re.sub(r"\\(.)", r"\1", pattern[1:])
+            if attr == "LOWER" and pattern.startswith("^") and "^" + re.escape(literal) == pattern:
+                self.prefix = literal
+            else:
+                self.regex = re.compile(pattern)
+
+
+class _Node:
+    __slots__ = ("lemma", "lower", "prefix", "ends")
+
+    def __init__(self) -> None:
+        self.lemma: dict[int, _Node] = {}  # keyed by the string's hash, as spaCy stores it
+        self.lower: dict[int, _Node] = {}
+        self.prefix: dict[str, _Node] = {}
+        self.ends: list[int] = []  # segments that end here
+
+
+class _SegmentIndex:
+    """Gap-free segments in a token trie keyed by lemma, lower-cased text and
+    text prefix: from each token only the paths that its text allows are
+    walked, so the cost grows with the text and the matches, not with the
+    number of rules.
+
+    The matches are those spaCy's Matcher gives for the same token patterns:
+    every (start, end), start < end, for every way the optional tokens go."""
+
+    def __init__(self) -> None:
+        self.root = _Node()
+        self.ids: dict[str, int] = {}
+        self.count = 0
+        self.prefixes: dict[int, set[str]] = {}  # prefix length -> prefixes in the trie
+        self.prefixes_of: dict[int, tuple[str, ...]] = {}  # lower-cased text's hash -> its prefixes in the trie
+        self.slow: list[tuple[int, list[_Test]]] = []  # segments with a regex test
+
+    def add(self, pattern: list[dict]) -> int:
+        key = repr(pattern)
+        if key in self.ids:
+            return self.ids[key]
+        seg_id = self.ids[key] = self.count
+        self.count += 1
+        tests = [_Test(spec) for spec in pattern]
+        if any(t.regex is not None for t in tests):
+            self.slow.append((seg_id, tests))
+            return seg_id
+        for keep in itertools.product(*[(True, False) if t.optional else (True,) for t in tests]):
+            chosen = [t for t, k in zip(tests, keep) if k]
+            if chosen:
+                self._insert(self.root, chosen, seg_id)
+        return seg_id
+
+    def _prefixes(self, lower: int, strings) -> tuple[str, ...]:
+        """The trie's prefixes that a lower-cased text starts with (remembered by hash)."""
+        found = self.prefixes_of.get(lower)
+        if found is None:
+            text = strings[lower]
+            found = tuple(text[:length] for length, table in self.prefixes.items()
+                          if len(text) >= length and text[:length] in table)
+            if len(self.prefixes_of) < 200_000:
+                self.prefixes_of[lower] = found
+        return found
+
+    def _insert(self, node: _Node, tests: list[_Test], seg_id: int) -> None:
+        if not tests:
+            if seg_id not in node.ends:
+                node.ends.append(seg_id)
+            return
+        test, rest = tests[0], tests[1:]
+        if test.prefix is not None:
+            self.prefixes.setdefault(len(test.prefix), set()).add(test.prefix)
+            self.prefixes_of.clear()
+            children, keys = node.prefix, (test.prefix,)
+        else:
+            children, keys = (node.lemma if test.attr == "LEMMA" else node.lower), map(_hash, test.values)
+        for value in keys:
+            child = children.get(value)
+            if child is None:
+                child = children[value] = _Node()
+            self._insert(child, rest, seg_id)
+
+    def __call__(self, doc) -> dict[int, list[tuple[int, int]]]:
+        from spacy.attrs import LEMMA, LOWER
+
+        rows = doc.to_array([LEMMA, LOWER]).tolist() if len(doc) else []
+        lemmas = [r[0] for r in rows]
+        lowers = [r[1] for r in rows]
+        n = len(rows)
+        if self.prefixes:
+            token_prefixes = list(map(self.prefixes_of.get, lowers))
+            for j, found in enumerate(token_prefixes):
+                if found is None:
+                    token_prefixes[j] = self._prefixes(lowers[j], doc.vocab.strings)
+        else:
+            token_prefixes = [()] * n
+        hits: dict[int, list[tuple[int, int]]] = {}
+        root = self.root
+        root_lemma, root_lower, root_prefix = root.lemma, root.lower, root.prefix
+        for i in range(n):
+            stack = []
+            child = root_lemma.get(lemmas[i])
+            if child is not None:
+                stack.append((child, i + 1))
+            child = root_lower.get(lowers[i])
+            if child is not None:
+                stack.append((child, i + 1))
+            if token_prefixes[i]:
+                for p in token_prefixes[i]:
+                    child = root_prefix.get(p)
+                    if child is not None:
+                        stack.append((child, i + 1))
+            while stack:
+                node, j = stack.pop()
+                for seg_id in node.ends:
+                    found = hits.get(seg_id)
+                    if found is None:
+                        hits[seg_id] = [(i, j)]
+                    else:
+                        found.append((i, j))
+                if j == n:
+                    continue
+                if node.lemma:
+                    child = node.lemma.get(lemmas[j])
+                    if child is not None:
+                        stack.append((child, j + 1))
+                if node.lower:
+                    child = node.lower.get(lowers[j])
+                    if child is not None:
+                        stack.append((child, j + 1))
+                if node.prefix and token_prefixes[j]:
+                    for p in token_prefixes[j]:
+                        child = node.prefix.get(p)
+                        if child is not None:
+                            stack.append((child, j + 1))
+        if self.slow:
+            lemmas = [t.lemma_ for t in doc]
+            lowers = [t.lower_ for t in doc]
+        for seg_id, tests in self.slow:
+            for i in range(n):
+                ends: set[int] = set()
+                _ends(tests, 0, i, lemmas, lowers, ends)
+                ends.discard(i)
+                if ends:
+                    hits.setdefault(seg_id, []).extend((i, e) for e in ends)
+        return {seg_id: sorted(set(found)) if len(found) > 1 else found for seg_id, found in hits.items()}
+
+
+def _hash(text: str) -> int:
+    from spacy.strings import get_string_id
+
+    return get_string_id(text)
+
+
+def _ok(test: _Test, lemma: str, lower: str) -> bool:
+    text = lemma if test.attr == "LEMMA" else lower
+    if test.regex is not None:
+        return test.regex.search(text) is not None
+    if test.prefix is not None:
+        return text.startswith(test.prefix)
+    return text in test.values
+
+
+def _ends(tests: list[_Test], k: int, i: int, lemmas: list[str], lowers: list[str], out: set[int]) -> None:
+    """Every end position of ``tests[k:]`` matched from token ``i``."""
+    if k == len(tests):
+        out.add(i)
+        return
+    test = tests[k]
+    if test.optional:
+        _ends(tests, k + 1, i, lemmas, lowers, out)
+    if i < len(lemmas) and _ok(test, lemmas[i], lowers[i]):
+        _ends(tests, k + 1, i + 1, lemmas, lowers, out)
+
+
+def _specificity(segment: list[dict]) -> tuple[int, int]:
+    """How unlikely a segment is to match: more required tokens, then fewer
+    alternatives for them."""
+    required = [t for t in segment if t.get("OP") != "?"]
+    choices = sum(len(v["IN"]) if isinstance(v, dict) and "IN" in v else 1
+                  for t in required for k, v in t.items() if k != "OP")
+    return len(required), -choices
+
+
+def sentence_starts(doc) -> list[int]:
+    """For each token of a Doc, the index of the first token of its sentence."""
+    from policylint.engine.context import view
+
+    return view(doc).sent_start
+
+
 class _Combined:
-    """Every PhraseSet's patterns, cut into gap-free segments, in one Matcher
-    run once per Doc; segment matches are joined across gaps in Python and
-    the results cached on the Doc. Many rules then cost little more than one."""
+    """Every PhraseSet's patterns, cut into gap-free segments, in one
+    segment index run once per Doc; segment matches are joined across gaps in
+    Python and the results cached on the Doc. Many rules then cost little
+    more than one."""
 
     def __init__(self) -> None:
         self.sets: list[tuple[str, ...]] = []
         self.ids: dict[tuple[str, ...], int] = {}
         self.added = 0  # how many sets are compiled
-        self.matcher = None  # one Matcher holding every gap-free segment
-        self.entries: list[tuple[tuple[int, int, int], int]] = []  # (variant key, segment number)
-        self.owner: dict[int, int] = {}  # match key -> entry number
-        self.shapes: dict[tuple[int, int, int], list[int]] = {}  # variant key -> gaps between segments
+        self.index = _SegmentIndex()  # every distinct gap-free segment
+        # A shape is a list of segments with the gaps between them; every
+        # phrase variant with that shape is one of its owners (set id, phrase
+        # index). A shape is looked at only when its anchor, the segment least
+        # likely to match, has matched.
+        self.shape_ids: dict[tuple[tuple[int, ...], tuple[int, ...]], int] = {}
+        self.shapes: list[tuple[tuple[int, ...], tuple[int, ...], frozenset[int]]] = []  # segments, gaps, others
+        self.owners: list[set[tuple[int, int]]] = []  # per shape
+        self.anchored: dict[int, list[int]] = {}  # anchor segment -> shapes
 
     def register(self, phrases: tuple[str, ...]) -> int:
         """The id of this list of phrases; identical lists share one (every
@@ -228,60 +446,66 @@ class _Combined:
             self.sets.append(phrases)
         return self.ids[phrases]
 
-    def _sync(self) -> None:
+    def sync(self) -> None:
+        """Compile the sets registered since the last call."""
         if self.added == len(self.sets):
             return
-        from spacy.matcher import Matcher
-
-        from policylint.nlp import build
-
-        vocab = build().vocab
-        if self.matcher is None:
-            self.matcher = Matcher(vocab)
         for set_id in range(self.added, len(self.sets)):
             for i, phrase in enumerate(self.sets[set_id]):
                 for v, pattern in enumerate(compile_phrase(phrase)):
                     segments, gaps = split_gaps(pattern)
-                    key = (set_id, i, v)
-                    self.shapes[key] = gaps
-                    for k, segment in enumerate(segments):
-                        name = f"s{len(self.entries)}"
-                        self.matcher.add(name, [segment])
-                        self.owner[vocab.strings[name]] = len(self.entries)
-                        self.entries.append((key, k))
+                    seg_ids = tuple(self.index.add(segment) for segment in segments)
+                    shape = (seg_ids, tuple(gaps))
+                    shape_id = self.shape_ids.get(shape)
+                    if shape_id is None:
+                        shape_id = self.shape_ids[shape] = len(self.shapes)
+                        anchor = seg_ids[max(range(len(segments)), key=lambda k: _specificity(segments[k]))]
+                        self.shapes.append((seg_ids, tuple(gaps), frozenset(seg_ids) - {anchor}))
+                        self.owners.append(set())
+                        self.anchored.setdefault(anchor, []).append(shape_id)
+                    self.owners[shape_id].add((set_id, i))
         self.added = len(self.sets)
 
     def matches(self, doc) -> dict[int, list[tuple[int, int, int]]]:
         """Per set id: (phrase index, start, end) of every raw match in ``doc``."""
-        self._sync()
         cached = doc.user_data.get("policylint_matches")
-        if cached is not None and cached[0] == self.added:
+        if cached is not None and cached[0] == len(self.sets):
             return cached[1]
-        segment_hits: dict[tuple[int, int, int], dict[int, list[tuple[int, int]]]] = {}
-        for match_id, s, e in self.matcher(doc):
-            if e > s:
-                key, k = self.entries[self.owner[match_id]]
-                segment_hits.setdefault(key, {}).setdefault(k, []).append((s, e))
+        self.sync()
+        doc.user_data.pop("policylint_sets", None)
+        seg_hits = self.index(doc)
+        hit_ids = seg_hits.keys()
         by_set: dict[int, set[tuple[int, int, int]]] = {}
         sent_of: list[int] = []
-        if any(self.shapes[key] for key in segment_hits):
-            sent_of = [0] * len(doc)
-            for sent in doc.sents:
-                sent_of[sent.start:sent.end] = [sent.start] * (sent.end - sent.start)
-        for key, per_segment in segment_hits.items():
-            gaps = self.shapes[key]
-            if len(per_segment) != len(gaps) + 1:
-                continue
-            hits = [per_segment[k] for k in range(len(gaps) + 1)]
-            whole = hits[0] if not gaps else _join(hits, gaps, sent_of)
-            set_id, idx, _ = key
-            by_set.setdefault(set_id, set()).update((idx, s, e) for s, e in whole)
+        for anchor in seg_hits:
+            for shape_id in self.anchored.get(anchor, ()):
+                seg_ids, gaps, others = self.shapes[shape_id]
+                if not gaps:
+                    whole = seg_hits[anchor]
+                else:
+                    if not hit_ids >= others:
+                        continue
+                    if not sent_of:
+                        sent_of = sentence_starts(doc)
+                    whole = _join([seg_hits[s] for s in seg_ids], gaps, sent_of)
+                    if not whole:
+                        continue
+                for set_id, idx in self.owners[shape_id]:
+                    found = by_set.get(set_id)
+                    if found is None:
+                        found = by_set[set_id] = set()
+                    found.update((idx, s, e) for s, e in whole)
         result = {set_id: sorted(found) for set_id, found in by_set.items()}
         doc.user_data["policylint_matches"] = (self.added, result)
         return result
 
 
 _COMBINED = _Combined()
+
+
+def sets_matched(doc):
+    """The ids of the phrase sets with a raw match in a Doc."""
+    return _COMBINED.matches(doc).keys()
 
 
 class PhraseSet:
@@ -300,7 +524,7 @@ class PhraseSet:
 
     def _raw(self, doc) -> list[tuple[int, int, int]]:
         """Raw matches in a Doc, or in a Span (positions relative to its Doc)."""
-        if not self.phrases:
+        if self.id < 0:
             return []
         if hasattr(doc, "doc") and doc.doc is not doc:  # a Span
             span = doc
@@ -309,20 +533,27 @@ class PhraseSet:
         return _COMBINED.matches(doc).get(self.id, [])
 
     def matches(self, doc) -> list[tuple[int, int, int]]:
-        """(phrase index, start token, end token), sentence-internal,
+        """(phrase index, start token, end token) in a Doc: sentence-internal,
         non-overlapping, leftmost and then longest first."""
-        found = []
-        for idx, start, end in self._raw(doc):
-            if doc[start].sent.start != doc[end - 1].sent.start:
-                continue
-            found.append((start, -(end - start), idx))
-        found.sort()
-        out: list[tuple[int, int, int]] = []
+        if self.id < 0:
+            return []
+        raw = _COMBINED.matches(doc).get(self.id)
+        if not raw:
+            return []
+        memo = doc.user_data.setdefault("policylint_sets", {})
+        out = memo.get(self.id)
+        if out is not None:
+            return out
+        sent_of = sentence_starts(doc)
+        found = sorted((start, -(end - start), idx) for idx, start, end in raw
+                       if sent_of[start] == sent_of[end - 1])
+        out = []
         last_end = -1
         for start, neg_length, idx in found:
             if start >= last_end:
                 out.append((idx, start, start - neg_length))
                 last_end = start - neg_length
+        memo[self.id] = out
         return out
 
     def search(self, doc) -> bool:
