@@ -26,7 +26,24 @@ def _split(values: tuple[str, ...]) -> set[str]:
     return {v.strip() for item in values for v in item.split(",") if v.strip()}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """Commands that live in their own modules are imported only when used
+    (or listed by --help), so ``check`` does not pay for them."""
+
+    LAZY = {"annotate": "policylint.annotate", "report": "policylint.report.html"}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.LAZY])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.LAZY:
+            import importlib
+
+            return importlib.import_module(self.LAZY[name]).command
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="policylint")
 def cli() -> None:
     """Lint workforce policy documents against a model of best practice for
@@ -200,18 +217,6 @@ def explain(rule) -> None:
 def _example_text(e) -> str:
     text = e if isinstance(e, str) else e.get("text", "")
     return " ".join(text.split())
-
-
-def _register_commands() -> None:
-    """Commands that live in their own modules (each defers its heavy imports)."""
-    from policylint.annotate import command as annotate_command
-    from policylint.report.html import command as report_command
-
-    cli.add_command(annotate_command, "annotate")
-    cli.add_command(report_command, "report")
-
-
-_register_commands()
 
 
 def main(argv: list[str] | None = None) -> int:

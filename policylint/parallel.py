@@ -54,6 +54,7 @@ def run_all(files: list[Path], options, engine) -> list:
                 options.progress(done, len(files), str(files[i]))
             outcomes[i] = process(files[i], worker_options, engine)
     else:
+        engine.prepare()  # built once here, shared by the forked workers
         ctx = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init,
                                  initargs=(engine, worker_options)) as pool:

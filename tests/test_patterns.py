@@ -52,3 +52,29 @@ def test_many_wide_gaps_in_a_long_sentence():
     # Joined outside the Matcher: this returned only after minutes when gaps were Matcher wildcards.
     text = " ".join(["word"] * 40 + ["a", "x", "b", "y", "c", "z", "d"] + ["word"] * 40) + "."
     assert spans(["a ** b ** c ** d"], text) == ["a x b y c z d"]
+
+
+def test_store_gives_the_same_matches_as_compiling(tmp_path, monkeypatch) -> None:
+    """Phrase tables loaded from the store match exactly what a fresh compile
+    matches; a damaged entry is rebuilt, not trusted."""
+    import subprocess
+    import sys
+
+    script = (
+        "from policylint.engine import Engine\n"
+        "from policylint.readers.text import parse_string\n"
+        "e = Engine()\n"
+        "text = open('fixtures/harbour-city/about-us.md', encoding='utf-8').read()\n"
+        "d = parse_string(text, 'x.md', 'markdown').with_kind('mission-statement', 't')\n"
+        "print(sorted((f.code, f.location.line, f.location.column) for f in e.check(e.analyse(d))))\n"
+    )
+    monkeypatch.setenv("POLICYLINT_STORE", str(tmp_path))
+    runs = []
+    for damage in (False, False, True):
+        if damage:
+            for entry in tmp_path.glob("*.pkl"):
+                entry.write_bytes(b"\x80\x05garbage")
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+        runs.append(out.stdout)
+    assert any(tmp_path.glob("selection-*.pkl"))
+    assert runs[0] == runs[1] == runs[2] and runs[0].count("PL") > 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from policylint.engine.analyse import Analysed, analyse
-from policylint.engine.checks import check_document, set_findings, set_hit
+from policylint.engine.checks import check_document, phrase_set_ids, set_findings, set_hit
 from policylint.engine.rules import Rule, load_rules
 from policylint.findings import Finding
 
@@ -19,6 +19,7 @@ class Engine:
 
         self.model = model
         self._nlp = None
+        self._sets_by_kind: dict[str, frozenset[int]] = {}
         self.rules = rules if rules is not None else load_rules(rule_dirs, rule_options, extra_rules)
         if verify_examples:
             # Built-in rules' examples are verified by the test suite; rules from
@@ -39,7 +40,31 @@ class Engine:
         return self._nlp
 
     def analyse(self, document) -> Analysed:
-        return analyse(document, self.nlp)
+        return analyse(document, self.nlp, self.phrase_sets_for(document.kind))
+
+    def prepare(self) -> None:
+        """Build now what is otherwise built on first use: the language
+        pipeline and the phrase tables for every document kind. Done before
+        worker processes are forked, so they share it instead of each
+        building its own."""
+        from policylint.engine.patterns import prepare
+        from policylint.engine.rules import KINDS
+
+        self.nlp  # noqa: B018 - builds the pipeline
+        prepare([None, *(self.phrase_sets_for(kind) for kind in KINDS)])
+
+    def phrase_sets_for(self, kind: str | None) -> frozenset[int] | None:
+        """The ids of the phrase sets that ``check`` and ``set_hits`` can use
+        on a document of this kind (None when the kind is not known)."""
+        if kind is None:
+            return None
+        if kind not in self._sets_by_kind:
+            ids: set[int] = set()
+            for rule in self.rules:
+                if rule.applies(kind) or rule.compiled.get("set") is not None:
+                    ids.update(phrase_set_ids(rule.compiled))
+            self._sets_by_kind[kind] = frozenset(ids)
+        return self._sets_by_kind[kind]
 
     def check(self, analysed: Analysed) -> list[Finding]:
         findings: list[Finding] = []

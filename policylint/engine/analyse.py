@@ -38,7 +38,7 @@ class Analysed:
     def hits(self, phrases, body: bool = False) -> Iterator[tuple[AnalysedBlock, tuple[int, int, int]]]:
         """Each (block, match) of a PhraseSet, in document order; only the
         blocks that hold a match are looked at. ``body``: not in headings."""
-        from policylint.engine.patterns import sets_matched
+        from policylint.engine.patterns import covered, sets_matched
 
         index = self.memo.get("by_set")
         if index is None:
@@ -46,7 +46,9 @@ class Analysed:
             for b in self.blocks:
                 for set_id in sets_matched(b.doc):
                     index.setdefault(set_id, []).append(b)
-        for b in index.get(phrases.id, ()):
+        blocks = self.blocks if self.blocks and not covered(self.blocks[0].doc, phrases.id) \
+            else index.get(phrases.id, ())
+        for b in blocks:
             if body and b.block.role in (HEADING, TITLE):
                 continue
             for match in phrases.matches(b.doc):
@@ -96,12 +98,16 @@ def _lead_ins(blocks: tuple[Block, ...]) -> list[str]:
     return out
 
 
-def analyse(document: Document, nlp) -> Analysed:
+def analyse(document: Document, nlp, sets: frozenset[int] | None = None) -> Analysed:
+    """``sets``: the phrase sets the checks will need (None: any)."""
+    from policylint.engine.patterns import select
+
     blocks = document.blocks
     lead = _lead_ins(blocks)
     docs = nlp.pipe([b.text for b in blocks], batch_size=256)
     out = []
     for i, (b, doc) in enumerate(zip(blocks, docs)):
+        select(doc, sets)
         disclaimer = context.is_disclaimer(lead[i]) or any(
             context.is_disclaimer(h) for h in b.section
         )

@@ -51,6 +51,19 @@ def _groups(rule: Rule, value: Any, key: str) -> list[Group]:
     return out
 
 
+def phrase_set_ids(compiled: Any) -> set[int]:
+    """The ids of every PhraseSet in a rule's compiled form."""
+    if isinstance(compiled, PhraseSet):
+        return {compiled.id}
+    if isinstance(compiled, Group):
+        return phrase_set_ids([compiled.phrases, compiled.unless_document, compiled.extra])
+    if isinstance(compiled, dict):
+        compiled = list(compiled.values())
+    if isinstance(compiled, (list, tuple)):
+        return {i for item in compiled for i in phrase_set_ids(item)}
+    return set()
+
+
 def _severity(rule: Rule, value: Any, key: str) -> str:
     if value not in SEVERITIES:
         raise RuleError(rule.path, key, f"must be one of {', '.join(SEVERITIES)}")

@@ -19,9 +19,12 @@ expand into separate patterns.
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import re
 from dataclasses import dataclass
+
+from policylint.engine.trie import SegmentIndex, Test
 
 MAX_VARIANTS = 256
 
@@ -36,18 +39,27 @@ class _Tok:
     value: str
 
 
-def _tokenize(text: str) -> list[str]:
+_PLAIN_WORD = re.compile(r"[A-Za-z]+")
+
+
+@functools.lru_cache(maxsize=None)
+def _tokenize(text: str) -> tuple[str, ...]:
     from policylint.nlp import build
 
-    return [t.text for t in build().tokenizer(text)]
+    tokenizer = build().tokenizer
+    if _PLAIN_WORD.fullmatch(text) and text not in tokenizer.rules:
+        return (text,)  # what the tokenizer gives a word of letters with no special case
+    return tuple(t.text for t in tokenizer(text))
 
 
+@functools.lru_cache(maxsize=None)
 def _lemma(word: str) -> str:
-    from policylint.nlp import build
+    """The lemma the pipeline gives ``word`` on its own (from the tokenizer
+    and the lemma table, without running the whole pipeline)."""
+    from policylint.nlp import lemma_of, lemma_table
 
-    nlp = build()
-    doc = nlp(word)
-    return doc[0].lemma_ if len(doc) == 1 else word.lower()
+    tokens = _tokenize(word)
+    return lemma_of(tokens[0], tokens[0].lower(), lemma_table()) if len(tokens) == 1 else word.lower()
 
 
 def _alternative(word: str) -> list[_Tok]:
@@ -210,198 +222,6 @@ def _join(hits: list[list[tuple[int, int]]], gaps: list[int], sent_of: list[int]
     return sorted(by_start.items())
 
 
-class _Test:
-    """One token of a segment: the token's lemma or lower-cased text is one
-    of ``values``, or the lower-cased text starts with ``prefix`` (or, for a
-    pattern written by hand, matches ``regex``)."""
-
-    __slots__ = ("attr", "values", "prefix", "regex", "optional")
-
-    def __init__(self, spec: dict):
-        self.optional = spec.get("OP") == "?"
-        self.values: tuple[str, ...] = ()
-        self.prefix: str | None = None
-        self.regex = None
-        attr, value = next((k, v) for k, v in spec.items() if k != "OP")
-        self.attr = attr
-        if isinstance(value, str):
-            self.values = (value,)
-        elif "IN" in value:
-            self.values = tuple(value["IN"])
-        else:
-            pattern = value["REGEX"]
-            literal = re.sub(r"\\(.)", r"\1", pattern[1:])
-            if attr == "LOWER" and pattern.startswith("^") and "^" + re.escape(literal) == pattern:
-                self.prefix = literal
-            else:
-                self.regex = re.compile(pattern)
-
-
-class _Node:
-    __slots__ = ("lemma", "lower", "prefix", "ends")
-
-    def __init__(self) -> None:
-        self.lemma: dict[int, _Node] = {}  # keyed by the string's hash, as spaCy stores it
-        self.lower: dict[int, _Node] = {}
-        self.prefix: dict[str, _Node] = {}
-        self.ends: list[int] = []  # segments that end here
-
-
-class _SegmentIndex:
-    """Gap-free segments in a token trie keyed by lemma, lower-cased text and
-    text prefix: from each token only the paths that its text allows are
-    walked, so the cost grows with the text and the matches, not with the
-    number of rules.
-
-    The matches are those spaCy's Matcher gives for the same token patterns:
-    every (start, end), start < end, for every way the optional tokens go."""
-
-    def __init__(self) -> None:
-        self.root = _Node()
-        self.ids: dict[str, int] = {}
-        self.count = 0
-        self.prefixes: dict[int, set[str]] = {}  # prefix length -> prefixes in the trie
-        self.prefixes_of: dict[int, tuple[str, ...]] = {}  # lower-cased text's hash -> its prefixes in the trie
-        self.slow: list[tuple[int, list[_Test]]] = []  # segments with a regex test
-
-    def add(self, pattern: list[dict]) -> int:
-        key = repr(pattern)
-        if key in self.ids:
-            return self.ids[key]
-        seg_id = self.ids[key] = self.count
-        self.count += 1
-        tests = [_Test(spec) for spec in pattern]
-        if any(t.regex is not None for t in tests):
-            self.slow.append((seg_id, tests))
-            return seg_id
-        for keep in itertools.product(*[(True, False) if t.optional else (True,) for t in tests]):
-            chosen = [t for t, k in zip(tests, keep) if k]
-            if chosen:
-                self._insert(self.root, chosen, seg_id)
-        return seg_id
-
-    def _prefixes(self, lower: int, strings) -> tuple[str, ...]:
-        """The trie's prefixes that a lower-cased text starts with (remembered by hash)."""
-        found = self.prefixes_of.get(lower)
-        if found is None:
-            text = strings[lower]
-            found = tuple(text[:length] for length, table in self.prefixes.items()
-                          if len(text) >= length and text[:length] in table)
-            if len(self.prefixes_of) < 200_000:
-                self.prefixes_of[lower] = found
-        return found
-
-    def _insert(self, node: _Node, tests: list[_Test], seg_id: int) -> None:
-        if not tests:
-            if seg_id not in node.ends:
-                node.ends.append(seg_id)
-            return
-        test, rest = tests[0], tests[1:]
-        if test.prefix is not None:
-            self.prefixes.setdefault(len(test.prefix), set()).add(test.prefix)
-            self.prefixes_of.clear()
-            children, keys = node.prefix, (test.prefix,)
-        else:
-            children, keys = (node.lemma if test.attr == "LEMMA" else node.lower), map(_hash, test.values)
-        for value in keys:
-            child = children.get(value)
-            if child is None:
-                child = children[value] = _Node()
-            self._insert(child, rest, seg_id)
-
-    def __call__(self, doc) -> dict[int, list[tuple[int, int]]]:
-        from spacy.attrs import LEMMA, LOWER
-
-        rows = doc.to_array([LEMMA, LOWER]).tolist() if len(doc) else []
-        lemmas = [r[0] for r in rows]
-        lowers = [r[1] for r in rows]
-        n = len(rows)
-        if self.prefixes:
-            token_prefixes = list(map(self.prefixes_of.get, lowers))
-            for j, found in enumerate(token_prefixes):
-                if found is None:
-                    token_prefixes[j] = self._prefixes(lowers[j], doc.vocab.strings)
-        else:
-            token_prefixes = [()] * n
-        hits: dict[int, list[tuple[int, int]]] = {}
-        root = self.root
-        root_lemma, root_lower, root_prefix = root.lemma, root.lower, root.prefix
-        for i in range(n):
-            stack = []
-            child = root_lemma.get(lemmas[i])
-            if child is not None:
-                stack.append((child, i + 1))
-            child = root_lower.get(lowers[i])
-            if child is not None:
-                stack.append((child, i + 1))
-            if token_prefixes[i]:
-                for p in token_prefixes[i]:
-                    child = root_prefix.get(p)
-                    if child is not None:
-                        stack.append((child, i + 1))
-            while stack:
-                node, j = stack.pop()
-                for seg_id in node.ends:
-                    found = hits.get(seg_id)
-                    if found is None:
-                        hits[seg_id] = [(i, j)]
-                    else:
-                        found.append((i, j))
-                if j == n:
-                    continue
-                if node.lemma:
-                    child = node.lemma.get(lemmas[j])
-                    if child is not None:
-                        stack.append((child, j + 1))
-                if node.lower:
-                    child = node.lower.get(lowers[j])
-                    if child is not None:
-                        stack.append((child, j + 1))
-                if node.prefix and token_prefixes[j]:
-                    for p in token_prefixes[j]:
-                        child = node.prefix.get(p)
-                        if child is not None:
-                            stack.append((child, j + 1))
-        if self.slow:
-            lemmas = [t.lemma_ for t in doc]
-            lowers = [t.lower_ for t in doc]
-        for seg_id, tests in self.slow:
-            for i in range(n):
-                ends: set[int] = set()
-                _ends(tests, 0, i, lemmas, lowers, ends)
-                ends.discard(i)
-                if ends:
-                    hits.setdefault(seg_id, []).extend((i, e) for e in ends)
-        return {seg_id: sorted(set(found)) if len(found) > 1 else found for seg_id, found in hits.items()}
-
-
-def _hash(text: str) -> int:
-    from spacy.strings import get_string_id
-
-    return get_string_id(text)
-
-
-def _ok(test: _Test, lemma: str, lower: str) -> bool:
-    text = lemma if test.attr == "LEMMA" else lower
-    if test.regex is not None:
-        return test.regex.search(text) is not None
-    if test.prefix is not None:
-        return text.startswith(test.prefix)
-    return text in test.values
-
-
-def _ends(tests: list[_Test], k: int, i: int, lemmas: list[str], lowers: list[str], out: set[int]) -> None:
-    """Every end position of ``tests[k:]`` matched from token ``i``."""
-    if k == len(tests):
-        out.add(i)
-        return
-    test = tests[k]
-    if test.optional:
-        _ends(tests, k + 1, i, lemmas, lowers, out)
-    if i < len(lemmas) and _ok(test, lemmas[i], lowers[i]):
-        _ends(tests, k + 1, i + 1, lemmas, lowers, out)
-
-
 def _specificity(segment: list[dict]) -> tuple[int, int]:
     """How unlikely a segment is to match: more required tokens, then fewer
     alternatives for them."""
@@ -418,25 +238,63 @@ def sentence_starts(doc) -> list[int]:
     return view(doc).sent_start
 
 
+class _Selection:
+    """The part of the compiled phrases that some documents need (those of
+    the rules that apply to their kind): a trie of just their segments, and
+    just their shapes' owners."""
+
+    def __init__(self, combined: "_Combined", sets: frozenset[int] | None, state: tuple | None = None):
+        self.sets = sets  # None: every set
+        if state is not None:
+            index, self.anchored, self.owners = state
+            self.index = SegmentIndex.from_state(index)
+            return
+        self.index = SegmentIndex()
+        self.anchored: dict[int, list[int]] = {}  # anchor segment -> shapes
+        self.owners: dict[int, tuple[tuple[int, int], ...]] = {}  # shape -> (set id, phrase index)
+        added: set[int] = set()
+        for shape_id, (seg_ids, _, _, anchor) in enumerate(combined.shapes):
+            owners = tuple(o for o in combined.owners[shape_id] if sets is None or o[0] in sets)
+            if not owners:
+                continue
+            self.owners[shape_id] = owners
+            self.anchored.setdefault(anchor, []).append(shape_id)
+            for seg_id in seg_ids:
+                if seg_id not in added:
+                    added.add(seg_id)
+                    self.index.add(seg_id, combined.segments[seg_id])
+
+    def covers(self, set_id: int) -> bool:
+        return self.sets is None or set_id in self.sets
+
+    def state(self) -> tuple:
+        return self.index.state(), self.anchored, self.owners
+
+
 class _Combined:
-    """Every PhraseSet's patterns, cut into gap-free segments, in one
-    segment index run once per Doc; segment matches are joined across gaps in
-    Python and the results cached on the Doc. Many rules then cost little
-    more than one."""
+    """Every PhraseSet's patterns, cut into gap-free segments that a token
+    trie finds in one pass over a Doc; segment matches are joined across gaps
+    in Python and the results cached on the Doc. Many rules then cost little
+    more than one.
+
+    A Doc may carry a selection of sets (``select``): then only those sets'
+    segments are looked for, and a set outside it is matched on request."""
 
     def __init__(self) -> None:
         self.sets: list[tuple[str, ...]] = []
         self.ids: dict[tuple[str, ...], int] = {}
         self.added = 0  # how many sets are compiled
-        self.index = _SegmentIndex()  # every distinct gap-free segment
+        self.segment_ids: dict[str, int] = {}
+        self.segments: list[list[Test]] = []  # every distinct gap-free segment
         # A shape is a list of segments with the gaps between them; every
         # phrase variant with that shape is one of its owners (set id, phrase
         # index). A shape is looked at only when its anchor, the segment least
         # likely to match, has matched.
         self.shape_ids: dict[tuple[tuple[int, ...], tuple[int, ...]], int] = {}
-        self.shapes: list[tuple[tuple[int, ...], tuple[int, ...], frozenset[int]]] = []  # segments, gaps, others
+        self.shapes: list[tuple[tuple[int, ...], tuple[int, ...], frozenset[int], int]] = []  # + others, anchor
         self.owners: list[set[tuple[int, int]]] = []  # per shape
-        self.anchored: dict[int, list[int]] = {}  # anchor segment -> shapes
+        self.selections: dict[frozenset[int] | None, _Selection] = {}
+        self.segments_from: str | None = None  # the store entry holding the segments, not yet loaded
 
     def register(self, phrases: tuple[str, ...]) -> int:
         """The id of this list of phrases; identical lists share one (every
@@ -446,40 +304,132 @@ class _Combined:
             self.sets.append(phrases)
         return self.ids[phrases]
 
-    def sync(self) -> None:
-        """Compile the sets registered since the last call."""
+    def _segment(self, pattern: list[dict]) -> int:
+        key = repr(pattern)
+        seg_id = self.segment_ids.get(key)
+        if seg_id is None:
+            seg_id = self.segment_ids[key] = len(self.segments)
+            self.segments.append([Test.from_spec(spec) for spec in pattern])
+        return seg_id
+
+    def _store_key(self, *parts: object) -> str:
+        from policylint.engine import store
+
+        return store.key(tuple(self.sets), *parts)
+
+    def _state(self) -> tuple:
+        return ([(seg_ids, gaps, tuple(others), anchor) for seg_ids, gaps, others, anchor in self.shapes],
+                [sorted(owners) for owners in self.owners])
+
+    def _restore(self, state: tuple) -> None:
+        shapes, owners = state
+        self.shapes = [(seg_ids, gaps, frozenset(others), anchor) for seg_ids, gaps, others, anchor in shapes]
+        self.shape_ids = {(seg_ids, gaps): i for i, (seg_ids, gaps, _, _) in enumerate(self.shapes)}
+        self.owners = [set(o) for o in owners]
+
+    def _need_segments(self) -> None:
+        """The segments themselves, needed only to build a trie or to add
+        sets: stored apart from the shapes and loaded when needed."""
+        if self.segments_from is None:
+            return
+        from policylint.engine import store
+
+        name, self.segments_from = self.segments_from, None
+        state = store.load(name)
+        try:
+            segments, self.segment_ids = state
+            self.segments = [[Test(*t) for t in tests] for tests in segments]
+            return
+        except (TypeError, ValueError):
+            pass
+        # The stored segments are gone: compile everything again.
+        self.segment_ids, self.segments, self.shape_ids, self.shapes, self.owners = {}, [], {}, [], []
+        self.added = 0
+        self.sync(use_store=False)
+
+    def sync(self, use_store: bool = True) -> None:
+        """Compile the sets registered since the last call (from the store
+        when an earlier run compiled the same sets)."""
         if self.added == len(self.sets):
             return
+        from policylint.engine import store
+
+        fresh = self.added == 0
+        if fresh and use_store:
+            key = self._store_key()
+            state = store.load("phrases-" + key)
+            if state is not None:
+                try:
+                    self._restore(state)
+                    self.added = len(self.sets)
+                    self.selections.clear()
+                    self.segments_from = "segments-" + key
+                    return
+                except (TypeError, ValueError):  # not what this version stores: compile afresh
+                    self.segment_ids, self.segments, self.shape_ids, self.shapes, self.owners = {}, [], {}, [], []
+        self._need_segments()
         for set_id in range(self.added, len(self.sets)):
             for i, phrase in enumerate(self.sets[set_id]):
-                for v, pattern in enumerate(compile_phrase(phrase)):
+                for pattern in compile_phrase(phrase):
                     segments, gaps = split_gaps(pattern)
-                    seg_ids = tuple(self.index.add(segment) for segment in segments)
+                    seg_ids = tuple(self._segment(segment) for segment in segments)
                     shape = (seg_ids, tuple(gaps))
                     shape_id = self.shape_ids.get(shape)
                     if shape_id is None:
                         shape_id = self.shape_ids[shape] = len(self.shapes)
                         anchor = seg_ids[max(range(len(segments)), key=lambda k: _specificity(segments[k]))]
-                        self.shapes.append((seg_ids, tuple(gaps), frozenset(seg_ids) - {anchor}))
+                        self.shapes.append((seg_ids, tuple(gaps), frozenset(seg_ids) - {anchor}, anchor))
                         self.owners.append(set())
-                        self.anchored.setdefault(anchor, []).append(shape_id)
                     self.owners[shape_id].add((set_id, i))
         self.added = len(self.sets)
+        self.selections.clear()
+        if fresh:
+            key = self._store_key()
+            store.save("segments-" + key, ([[t.state() for t in tests] for tests in self.segments],
+                                            self.segment_ids))
+            store.save("phrases-" + key, self._state())
 
-    def matches(self, doc) -> dict[int, list[tuple[int, int, int]]]:
-        """Per set id: (phrase index, start, end) of every raw match in ``doc``."""
-        cached = doc.user_data.get("policylint_matches")
-        if cached is not None and cached[0] == len(self.sets):
-            return cached[1]
+    def selection(self, sets: frozenset[int] | None) -> _Selection:
         self.sync()
-        doc.user_data.pop("policylint_sets", None)
-        seg_hits = self.index(doc)
+        found = self.selections.get(sets)
+        if found is None:
+            from policylint.engine import store
+
+            name = "selection-" + self._store_key(sorted(sets) if sets is not None else None)
+            state = store.load(name)
+            if state is not None:
+                try:
+                    found = _Selection(self, sets, state)
+                except (TypeError, ValueError):  # not what this version stores
+                    found = None
+            if found is None:
+                self._need_segments()
+                found = _Selection(self, sets)
+                store.save(name, found.state())
+            self.selections[sets] = found
+        return found
+
+    def matches(self, doc, set_id: int | None = None) -> dict[int, list[tuple[int, int, int]]]:
+        """Per set id: (phrase index, start, end) of every raw match in
+        ``doc``, for the sets of the Doc's selection, or for every set when
+        ``set_id`` lies outside it."""
+        cached = doc.user_data.get("policylint_matches")
+        if cached is not None and cached[0] == len(self.sets) and (set_id is None or cached[1].covers(set_id)):
+            return cached[2]
+        wanted = doc.user_data.get("policylint_select")
+        if cached is not None and cached[0] == len(self.sets) or set_id is not None and wanted is not None \
+                and set_id not in wanted:
+            wanted = None  # a set outside the selection: match everything
+        sel = self.selection(wanted)
+        if cached is None or cached[0] != len(self.sets):
+            doc.user_data.pop("policylint_sets", None)
+        seg_hits = sel.index(doc)
         hit_ids = seg_hits.keys()
         by_set: dict[int, set[tuple[int, int, int]]] = {}
         sent_of: list[int] = []
         for anchor in seg_hits:
-            for shape_id in self.anchored.get(anchor, ()):
-                seg_ids, gaps, others = self.shapes[shape_id]
+            for shape_id in sel.anchored.get(anchor, ()):
+                seg_ids, gaps, others, _ = self.shapes[shape_id]
                 if not gaps:
                     whole = seg_hits[anchor]
                 else:
@@ -490,13 +440,13 @@ class _Combined:
                     whole = _join([seg_hits[s] for s in seg_ids], gaps, sent_of)
                     if not whole:
                         continue
-                for set_id, idx in self.owners[shape_id]:
-                    found = by_set.get(set_id)
+                for owner_set, idx in sel.owners[shape_id]:
+                    found = by_set.get(owner_set)
                     if found is None:
-                        found = by_set[set_id] = set()
+                        found = by_set[owner_set] = set()
                     found.update((idx, s, e) for s, e in whole)
-        result = {set_id: sorted(found) for set_id, found in by_set.items()}
-        doc.user_data["policylint_matches"] = (self.added, result)
+        result = {owner_set: sorted(found) for owner_set, found in by_set.items()}
+        doc.user_data["policylint_matches"] = (len(self.sets), sel, result)
         return result
 
 
@@ -504,8 +454,26 @@ _COMBINED = _Combined()
 
 
 def sets_matched(doc):
-    """The ids of the phrase sets with a raw match in a Doc."""
+    """The ids of the phrase sets with a raw match in a Doc (of those in its
+    selection, when it has one)."""
     return _COMBINED.matches(doc).keys()
+
+
+def prepare(selections: list[frozenset[int] | None]) -> None:
+    """Compile the phrase tables these selections need."""
+    for sets in selections:
+        _COMBINED.selection(sets)
+
+
+def covered(doc, set_id: int) -> bool:
+    """Whether ``sets_matched`` answers for this set on this Doc."""
+    wanted = doc.user_data.get("policylint_select")
+    return wanted is None or set_id in wanted
+
+
+def select(doc, sets: frozenset[int] | None) -> None:
+    """Look only for these sets in this Doc (others are matched on request)."""
+    doc.user_data["policylint_select"] = sets
 
 
 class PhraseSet:
@@ -528,16 +496,16 @@ class PhraseSet:
             return []
         if hasattr(doc, "doc") and doc.doc is not doc:  # a Span
             span = doc
-            return [m for m in _COMBINED.matches(span.doc).get(self.id, ())
+            return [m for m in _COMBINED.matches(span.doc, self.id).get(self.id, ())
                     if m[1] >= span.start and m[2] <= span.end]
-        return _COMBINED.matches(doc).get(self.id, [])
+        return _COMBINED.matches(doc, self.id).get(self.id, [])
 
     def matches(self, doc) -> list[tuple[int, int, int]]:
         """(phrase index, start token, end token) in a Doc: sentence-internal,
         non-overlapping, leftmost and then longest first."""
         if self.id < 0:
             return []
-        raw = _COMBINED.matches(doc).get(self.id)
+        raw = _COMBINED.matches(doc, self.id).get(self.id)
         if not raw:
             return []
         memo = doc.user_data.setdefault("policylint_sets", {})

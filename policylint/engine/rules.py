@@ -134,14 +134,33 @@ def patterns(value: Any, path: str, key: str) -> tuple[Pattern, ...]:
     return tuple(out)
 
 
-def load_rule(path: Path) -> Rule:
+def _parse(text: str, where: str) -> Any:
+    """A rule file's YAML, from the store when this exact text was parsed before."""
+    import hashlib
+
     import yaml
 
-    p = str(path)
+    from policylint.engine import store
+
+    name = "rule-" + hashlib.sha256(f"{yaml.__version__}\0{text}".encode("utf-8")).hexdigest()[:32]
+    data = store.load(name)
+    if data is not None:
+        return data
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml's safe loader when PyYAML has it (ten times faster), else PyYAML's own.
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        data = yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:
-        raise RuleError(p, "(file)", f"is not valid YAML: {exc}") from None
+        raise RuleError(where, "(file)", f"is not valid YAML: {exc}") from None
+    store.save(name, data)
+    return data
+
+
+def load_rule(path: Path) -> Rule:
+
+    p = str(path)
+    text = path.read_text(encoding="utf-8")
+    data = _parse(text, p)
     if not isinstance(data, dict):
         raise RuleError(p, "(file)", "must be a mapping")
     kind = _need(data, "kind", p, str)

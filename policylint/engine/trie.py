@@ -1,0 +1,214 @@
+"""Finding gap-free token patterns in a Doc with one pass of a token trie.
+
+A segment is a list of token tests (lemma or lower-cased text in a set of
+values, lower-cased text starting with a prefix, optionally optional). All
+segments go into one trie whose edges are keyed by a token's lemma, its
+lower-cased text or a prefix of it; from each token only the paths its text
+allows are walked, so the cost grows with the text and the matches, not
+with the number of rules.
+
+The trie is kept as flat dictionaries of plain values (node numbers,
+string hashes), so it can be stored with ``marshal`` and loaded quickly.
+
+The matches are those spaCy's Matcher gives for the same token patterns:
+every (start, end), start < end, for every way the optional tokens go.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+
+ROOT = 0
+
+
+class Test:
+    """One token of a segment: the token's lemma or lower-cased text is one
+    of ``values``, or the lower-cased text starts with ``prefix`` (or, for a
+    pattern written by hand, matches ``regex``)."""
+
+    __slots__ = ("attr", "values", "prefix", "regex", "optional")
+
+    def __init__(self, attr: str, values: tuple[str, ...] = (), prefix: str | None = None,
+                 regex: str | None = None, optional: bool = False):
+        self.attr = attr
+        self.values = values
+        self.prefix = prefix
+        self.regex = re.compile(regex) if regex is not None else None
+        self.optional = optional
+
+    @classmethod
+    def from_spec(cls, spec: dict) -> "Test":
+        """From one token of a spaCy Matcher pattern as ``compile_phrase`` writes them."""
+        optional = spec.get("OP") == "?"
+        attr, value = next((k, v) for k, v in spec.items() if k != "OP")
+        if isinstance(value, str):
+            return cls(attr, (value,), optional=optional)
+        if "IN" in value:
+            return cls(attr, tuple(value["IN"]), optional=optional)
+        pattern = value["REGEX"]
+        literal = re.sub(r"\\(.)", r"\1", pattern[1:])
+        if attr == "LOWER" and pattern.startswith("^") and "^" + re.escape(literal) == pattern:
+            return cls(attr, prefix=literal, optional=optional)
+        return cls(attr, regex=pattern, optional=optional)
+
+    def state(self) -> tuple:
+        return (self.attr, self.values, self.prefix, self.regex.pattern if self.regex else None, self.optional)
+
+    def ok(self, lemma: str, lower: str) -> bool:
+        text = lemma if self.attr == "LEMMA" else lower
+        if self.regex is not None:
+            return self.regex.search(text) is not None
+        if self.prefix is not None:
+            return text.startswith(self.prefix)
+        return text in self.values
+
+
+@functools.lru_cache(maxsize=None)
+def string_hash(text: str) -> int:
+    """The hash spaCy stores for a string (its lemma and lower attributes)."""
+    from spacy.strings import get_string_id
+
+    return get_string_id(text)
+
+
+class SegmentIndex:
+    def __init__(self) -> None:
+        self.size = 1  # nodes; node 0 is the root
+        # Edges keyed by node << 64 | the 64-bit hash of the token's lemma or lower-cased text.
+        self.lemma: dict[int, int] = {}
+        self.lower: dict[int, int] = {}
+        self.prefix: dict[tuple[int, str], int] = {}  # (node, prefix) -> child
+        self.ends: dict[int, list[int]] = {}  # node -> segments that end there
+        self.prefixes: dict[int, set[str]] = {}  # prefix length -> prefixes in the trie
+        self.slow: list[tuple[int, list[Test]]] = []  # segments with a regex test
+        self.prefixes_of: dict[int, tuple[str, ...]] = {}  # lower-cased text hash -> its prefixes here
+
+    # -- building ---------------------------------------------------------
+
+    def add(self, seg_id: int, tests: list[Test]) -> None:
+        if any(t.regex is not None for t in tests):
+            self.slow.append((seg_id, tests))
+            return
+        for keep in itertools.product(*[(True, False) if t.optional else (True,) for t in tests]):
+            chosen = [t for t, k in zip(tests, keep) if k]
+            if chosen:
+                self._insert(ROOT, chosen, 0, seg_id)
+
+    def _child(self, edges: dict, key) -> int:
+        child = edges.get(key)
+        if child is None:
+            child = edges[key] = self.size
+            self.size += 1
+        return child
+
+    def _insert(self, node: int, tests: list[Test], k: int, seg_id: int) -> None:
+        if k == len(tests):
+            ends = self.ends.setdefault(node, [])
+            if seg_id not in ends:
+                ends.append(seg_id)
+            return
+        test = tests[k]
+        if test.prefix is not None:
+            self.prefixes.setdefault(len(test.prefix), set()).add(test.prefix)
+            self.prefixes_of.clear()
+            self._insert(self._child(self.prefix, (node, test.prefix)), tests, k + 1, seg_id)
+            return
+        edges = self.lemma if test.attr == "LEMMA" else self.lower
+        for value in test.values:
+            self._insert(self._child(edges, node << 64 | string_hash(value)), tests, k + 1, seg_id)
+
+    # -- storing ----------------------------------------------------------
+
+    def state(self) -> tuple:
+        return (self.size, self.lemma, self.lower, self.prefix, self.ends,
+                {n: sorted(p) for n, p in self.prefixes.items()},
+                [(seg_id, [t.state() for t in tests]) for seg_id, tests in self.slow])
+
+    @classmethod
+    def from_state(cls, state: tuple) -> "SegmentIndex":
+        index = cls()
+        index.size, index.lemma, index.lower, index.prefix, index.ends, prefixes, slow = state
+        index.prefixes = {n: set(p) for n, p in prefixes.items()}
+        index.slow = [(seg_id, [Test(*t) for t in tests]) for seg_id, tests in slow]
+        return index
+
+    # -- matching ---------------------------------------------------------
+
+    def _prefixes(self, lower: int, strings) -> tuple[str, ...]:
+        """The trie's prefixes that a lower-cased text starts with (remembered by hash)."""
+        found = self.prefixes_of.get(lower)
+        if found is None:
+            text = strings[lower]
+            found = tuple(text[:length] for length, table in self.prefixes.items()
+                          if len(text) >= length and text[:length] in table)
+            if len(self.prefixes_of) < 200_000:
+                self.prefixes_of[lower] = found
+        return found
+
+    def __call__(self, doc) -> dict[int, list[tuple[int, int]]]:
+        """Per segment: its (start, end) token spans in ``doc``, sorted."""
+        from spacy.attrs import LEMMA, LOWER
+
+        rows = doc.to_array([LEMMA, LOWER]).tolist() if len(doc) else []
+        lemmas = [r[0] for r in rows]
+        lowers = [r[1] for r in rows]
+        n = len(rows)
+        if self.prefixes:
+            token_prefixes = list(map(self.prefixes_of.get, lowers))
+            for j, found in enumerate(token_prefixes):
+                if found is None:
+                    token_prefixes[j] = self._prefixes(lowers[j], doc.vocab.strings)
+        else:
+            token_prefixes = [()] * n
+        hits: dict[int, list[tuple[int, int]]] = {}
+        lemma_edges, lower_edges, prefix_edges, all_ends = self.lemma, self.lower, self.prefix, self.ends
+        for i in range(n):
+            stack = [(ROOT, i)]
+            while stack:
+                node, j = stack.pop()
+                ends = all_ends.get(node)
+                if ends:
+                    for seg_id in ends:
+                        found = hits.get(seg_id)
+                        if found is None:
+                            hits[seg_id] = [(i, j)]
+                        else:
+                            found.append((i, j))
+                if j == n:
+                    continue
+                base = node << 64
+                child = lemma_edges.get(base | lemmas[j])
+                if child is not None:
+                    stack.append((child, j + 1))
+                child = lower_edges.get(base | lowers[j])
+                if child is not None:
+                    stack.append((child, j + 1))
+                if token_prefixes[j]:
+                    for p in token_prefixes[j]:
+                        child = prefix_edges.get((node, p))
+                        if child is not None:
+                            stack.append((child, j + 1))
+        if self.slow:
+            texts = ([t.lemma_ for t in doc], [t.lower_ for t in doc])
+            for seg_id, tests in self.slow:
+                for i in range(n):
+                    spans: set[int] = set()
+                    _ends(tests, 0, i, *texts, spans)
+                    spans.discard(i)
+                    if spans:
+                        hits.setdefault(seg_id, []).extend((i, e) for e in spans)
+        return {seg_id: sorted(set(found)) if len(found) > 1 else found for seg_id, found in hits.items()}
+
+
+def _ends(tests: list[Test], k: int, i: int, lemmas: list[str], lowers: list[str], out: set[int]) -> None:
+    """Every end position of ``tests[k:]`` matched from token ``i``."""
+    if k == len(tests):
+        out.add(i)
+        return
+    test = tests[k]
+    if test.optional:
+        _ends(tests, k + 1, i, lemmas, lowers, out)
+    if i < len(lemmas) and test.ok(lemmas[i], lowers[i]):
+        _ends(tests, k + 1, i + 1, lemmas, lowers, out)
