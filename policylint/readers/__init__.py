@@ -285,12 +285,17 @@ def _sample(doc: Document) -> str:
     return "\n".join(parts)[:_SAMPLE_CHARS]
 
 
+_NOT_ASCII_LETTERS = bytes(b for b in range(256) if not chr(b).isalpha() or b > 127)
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
 def guess_language(text: str) -> str | None:
     """What the text looks like when it does not look like English; None when
     it does, or when there is too little text to tell."""
-    latin = 0
+    # ASCII letters counted in C; only the other characters are looked at one by one.
+    latin = len(text.encode("ascii", "ignore").translate(None, _NOT_ASCII_LETTERS))
     scripts: dict[str, int] = {}
-    for char in text:
+    for char in _NON_ASCII.findall(text):
         if not char.isalpha():
             continue
         code = ord(char)

@@ -347,7 +347,7 @@ def _page_lines(textpage: pdfium.PdfTextPage, raw: str, page: int, rotation: int
         if text:
             first = start + len(segment) - len(segment.lstrip())
             last = start + len(segment.rstrip()) - 1
-            boxes, bold = _measure(textpage, (first, (first + last) // 2, last))
+            boxes, bold = _measure(textpage, (first, last) if last > first else (first,))
             if boxes:
                 measured.append((text, boxes, bold, sep == _HYPHEN))
         start = end + len(sep)
