@@ -427,9 +427,13 @@ class _Combined:
         hit_ids = seg_hits.keys()
         by_set: dict[int, set[tuple[int, int, int]]] = {}
         sent_of: list[int] = []
+        anchored, shapes, owners = sel.anchored, self.shapes, sel.owners
         for anchor in seg_hits:
-            for shape_id in sel.anchored.get(anchor, ()):
-                seg_ids, gaps, others, _ = self.shapes[shape_id]
+            found_shapes = anchored.get(anchor)
+            if found_shapes is None:
+                continue
+            for shape_id in found_shapes:
+                seg_ids, gaps, others, _ = shapes[shape_id]
                 if not gaps:
                     whole = seg_hits[anchor]
                 else:
@@ -440,7 +444,7 @@ class _Combined:
                     whole = _join([seg_hits[s] for s in seg_ids], gaps, sent_of)
                     if not whole:
                         continue
-                for owner_set, idx in sel.owners[shape_id]:
+                for owner_set, idx in owners[shape_id]:
                     found = by_set.get(owner_set)
                     if found is None:
                         found = by_set[owner_set] = set()

@@ -7,8 +7,9 @@ lower-cased text or a prefix of it; from each token only the paths its text
 allows are walked, so the cost grows with the text and the matches, not
 with the number of rules.
 
-The trie is kept as flat dictionaries of plain values (node numbers,
-string hashes), so it can be stored with ``marshal`` and loaded quickly.
+The trie is kept as lists indexed by node number, of dictionaries of
+plain values (string hashes, node numbers), so it can be stored and loaded
+quickly.
 
 The matches are those spaCy's Matcher gives for the same token patterns:
 every (start, end), start < end, for every way the optional tokens go.
@@ -75,12 +76,13 @@ def string_hash(text: str) -> int:
 
 class SegmentIndex:
     def __init__(self) -> None:
-        self.size = 1  # nodes; node 0 is the root
-        # Edges keyed by node << 64 | the 64-bit hash of the token's lemma or lower-cased text.
-        self.lemma: dict[int, int] = {}
-        self.lower: dict[int, int] = {}
-        self.prefix: dict[tuple[int, str], int] = {}  # (node, prefix) -> child
-        self.ends: dict[int, list[int]] = {}  # node -> segments that end there
+        # Per node (node 0 is the root): its children by the hash of a
+        # token's lemma, by the hash of its lower-cased text, by a prefix of
+        # that text; and the segments that end there. None when there are none.
+        self.lemma: list[dict[int, int] | None] = [None]
+        self.lower: list[dict[int, int] | None] = [None]
+        self.prefix: list[dict[str, int] | None] = [None]
+        self.ends: list[list[int] | None] = [None]
         self.prefixes: dict[int, set[str]] = {}  # prefix length -> prefixes in the trie
         self.slow: list[tuple[int, list[Test]]] = []  # segments with a regex test
         self.prefixes_of: dict[int, tuple[str, ...]] = {}  # lower-cased text hash -> its prefixes here
@@ -96,16 +98,26 @@ class SegmentIndex:
             if chosen:
                 self._insert(ROOT, chosen, 0, seg_id)
 
-    def _child(self, edges: dict, key) -> int:
-        child = edges.get(key)
+    @property
+    def size(self) -> int:
+        return len(self.ends)
+
+    def _child(self, edges: list, node: int, key) -> int:
+        kids = edges[node]
+        if kids is None:
+            kids = edges[node] = {}
+        child = kids.get(key)
         if child is None:
-            child = edges[key] = self.size
-            self.size += 1
+            child = kids[key] = len(self.ends)
+            for table in (self.lemma, self.lower, self.prefix, self.ends):
+                table.append(None)
         return child
 
     def _insert(self, node: int, tests: list[Test], k: int, seg_id: int) -> None:
         if k == len(tests):
-            ends = self.ends.setdefault(node, [])
+            ends = self.ends[node]
+            if ends is None:
+                ends = self.ends[node] = []
             if seg_id not in ends:
                 ends.append(seg_id)
             return
@@ -113,23 +125,23 @@ class SegmentIndex:
         if test.prefix is not None:
             self.prefixes.setdefault(len(test.prefix), set()).add(test.prefix)
             self.prefixes_of.clear()
-            self._insert(self._child(self.prefix, (node, test.prefix)), tests, k + 1, seg_id)
+            self._insert(self._child(self.prefix, node, test.prefix), tests, k + 1, seg_id)
             return
         edges = self.lemma if test.attr == "LEMMA" else self.lower
         for value in test.values:
-            self._insert(self._child(edges, node << 64 | string_hash(value)), tests, k + 1, seg_id)
+            self._insert(self._child(edges, node, string_hash(value)), tests, k + 1, seg_id)
 
     # -- storing ----------------------------------------------------------
 
     def state(self) -> tuple:
-        return (self.size, self.lemma, self.lower, self.prefix, self.ends,
+        return (self.lemma, self.lower, self.prefix, self.ends,
                 {n: sorted(p) for n, p in self.prefixes.items()},
                 [(seg_id, [t.state() for t in tests]) for seg_id, tests in self.slow])
 
     @classmethod
     def from_state(cls, state: tuple) -> "SegmentIndex":
         index = cls()
-        index.size, index.lemma, index.lower, index.prefix, index.ends, prefixes, slow = state
+        index.lemma, index.lower, index.prefix, index.ends, prefixes, slow = state
         index.prefixes = {n: set(p) for n, p in prefixes.items()}
         index.slow = [(seg_id, [Test(*t) for t in tests]) for seg_id, tests in slow]
         return index
@@ -164,32 +176,54 @@ class SegmentIndex:
             token_prefixes = [()] * n
         hits: dict[int, list[tuple[int, int]]] = {}
         lemma_edges, lower_edges, prefix_edges, all_ends = self.lemma, self.lower, self.prefix, self.ends
+        lemma_root, lower_root, prefix_root = lemma_edges[ROOT] or {}, lower_edges[ROOT] or {}, prefix_edges[ROOT] or {}
         for i in range(n):
-            stack = [(ROOT, i)]
-            while stack:
-                node, j = stack.pop()
-                ends = all_ends.get(node)
-                if ends:
-                    for seg_id in ends:
-                        found = hits.get(seg_id)
-                        if found is None:
-                            hits[seg_id] = [(i, j)]
-                        else:
-                            found.append((i, j))
-                if j == n:
-                    continue
-                base = node << 64
-                child = lemma_edges.get(base | lemmas[j])
-                if child is not None:
-                    stack.append((child, j + 1))
-                child = lower_edges.get(base | lowers[j])
-                if child is not None:
-                    stack.append((child, j + 1))
-                if token_prefixes[j]:
-                    for p in token_prefixes[j]:
-                        child = prefix_edges.get((node, p))
+            # The trie nodes reached by the tokens from i up to j, one position at a time.
+            frontier = []
+            child = lemma_root.get(lemmas[i])
+            if child is not None:
+                frontier.append(child)
+            child = lower_root.get(lowers[i])
+            if child is not None:
+                frontier.append(child)
+            if token_prefixes[i]:
+                for p in token_prefixes[i]:
+                    child = prefix_root.get(p)
+                    if child is not None:
+                        frontier.append(child)
+            j = i + 1
+            while frontier:
+                reached = []
+                for node in frontier:
+                    ends = all_ends[node]
+                    if ends:
+                        span = (i, j)
+                        for seg_id in ends:
+                            found = hits.get(seg_id)
+                            if found is None:
+                                hits[seg_id] = [span]
+                            else:
+                                found.append(span)
+                    if j == n:
+                        continue
+                    kids = lemma_edges[node]
+                    if kids:
+                        child = kids.get(lemmas[j])
                         if child is not None:
-                            stack.append((child, j + 1))
+                            reached.append(child)
+                    kids = lower_edges[node]
+                    if kids:
+                        child = kids.get(lowers[j])
+                        if child is not None:
+                            reached.append(child)
+                    kids = prefix_edges[node]
+                    if kids and token_prefixes[j]:
+                        for p in token_prefixes[j]:
+                            child = kids.get(p)
+                            if child is not None:
+                                reached.append(child)
+                frontier = reached
+                j += 1
         if self.slow:
             texts = ([t.lemma_ for t in doc], [t.lower_ for t in doc])
             for seg_id, tests in self.slow:
@@ -198,8 +232,9 @@ class SegmentIndex:
                     _ends(tests, 0, i, *texts, spans)
                     spans.discard(i)
                     if spans:
-                        hits.setdefault(seg_id, []).extend((i, e) for e in spans)
-        return {seg_id: sorted(set(found)) if len(found) > 1 else found for seg_id, found in hits.items()}
+                        hits.setdefault(seg_id, []).extend((i, e) for e in sorted(spans))
+        # Spans come out sorted: starts in order, and from each start the ends in order.
+        return hits
 
 
 def _ends(tests: list[Test], k: int, i: int, lemmas: list[str], lowers: list[str], out: set[int]) -> None:
