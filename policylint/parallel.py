@@ -9,6 +9,7 @@ output does not depend on the number of workers.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -55,6 +56,9 @@ def run_all(files: list[Path], options, engine) -> list:
             outcomes[i] = process(files[i], worker_options, engine)
     else:
         engine.prepare()  # built once here, shared by the forked workers
+        # Keep the collector off what is already built, so the workers do not
+        # touch (and so copy) the shared pages each time it runs.
+        gc.freeze()
         ctx = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init,
                                  initargs=(engine, worker_options)) as pool:
