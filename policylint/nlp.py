@@ -29,6 +29,7 @@ _FALLBACK = "policylint_lemma_fallback"
 # Lookup-table entries that send common words to unrelated lemmas.
 LEMMA_FIXES = {"as": "as", "does": "do", "first": "first", "least": "least", "less": "less", "ones": "one",
                "developed": "develop", "developing": "develop"}
+TOKEN_HASHES = "policylint_hashes"  # user_data key: (lemma hashes, lower-cased text hashes)
 _CACHE_LIMIT = 500_000  # distinct words remembered per process
 
 
@@ -97,6 +98,8 @@ def _register() -> None:
                         known[orth] = lemma
                 out.append(lemma)
             doc.from_array([LEMMA], numpy.array(out, dtype="uint64").reshape(-1, 1))
+            # The phrase matcher reads these hashes; no need to ask spaCy for them again.
+            doc.user_data[TOKEN_HASHES] = (out, [lower for _, lower in rows])
             return doc
 
         return lemmatize

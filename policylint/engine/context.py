@@ -8,6 +8,7 @@ paragraph, its table column and row headers).
 
 from __future__ import annotations
 
+import functools
 import re
 
 NEGATION_LEMMAS = {
@@ -72,15 +73,11 @@ class _View:
     __slots__ = ("lemmas", "lowers", "punct", "sent_start", "sent_end")
 
     def __init__(self, doc):
-        from spacy.attrs import IS_PUNCT, LEMMA, LOWER
-
-        strings = doc.vocab.strings
-        rows = doc.to_array([LEMMA, LOWER, IS_PUNCT]).tolist() if len(doc) else []
-        self.lemmas = [strings[r[0]] for r in rows]
-        self.lowers = [strings[r[1]] for r in rows]
-        self.punct = [bool(r[2]) for r in rows]
-        self.sent_start = [0] * len(rows)
-        self.sent_end = [0] * len(rows)
+        self.lemmas = [t.lemma_ for t in doc]
+        self.lowers = [t.lower_ for t in doc]
+        self.punct = [t.is_punct for t in doc]
+        self.sent_start = [0] * len(doc)
+        self.sent_end = [0] * len(doc)
         for sent in doc.sents:
             self.sent_start[sent.start:sent.end] = [sent.start] * (sent.end - sent.start)
             self.sent_end[sent.start:sent.end] = [sent.end] * (sent.end - sent.start)
@@ -151,6 +148,7 @@ def is_learning(sentence_text: str) -> bool:
     return bool(LEARNING_RE.search(sentence_text))
 
 
+@functools.lru_cache(maxsize=4096)
 def is_disclaimer(label: str) -> bool:
     """A heading or lead-in that introduces what is not done."""
     return bool(label) and bool(DISCLAIMER_RE.search(label))

@@ -245,6 +245,7 @@ class _Selection:
 
     def __init__(self, combined: "_Combined", sets: frozenset[int] | None, state: tuple | None = None):
         self.sets = sets  # None: every set
+        self._plans: dict[int, list[tuple]] | None = None
         if state is not None:
             index, self.anchored, self.owners = state
             self.index = SegmentIndex.from_state(index)
@@ -269,6 +270,15 @@ class _Selection:
 
     def state(self) -> tuple:
         return self.index.state(), self.anchored, self.owners
+
+    def plans(self, combined: "_Combined") -> dict[int, list[tuple]]:
+        """Per anchor segment, what to do when it matches: for each of its
+        shapes, the segments, the gaps, the other segments, the owners."""
+        if self._plans is None:
+            self._plans = {
+                anchor: [(*combined.shapes[shape_id][:3], self.owners[shape_id]) for shape_id in shape_ids]
+                for anchor, shape_ids in self.anchored.items()}
+        return self._plans
 
 
 class _Combined:
@@ -425,17 +435,13 @@ class _Combined:
             doc.user_data.pop("policylint_sets", None)
         seg_hits = sel.index(doc)
         hit_ids = seg_hits.keys()
-        by_set: dict[int, set[tuple[int, int, int]]] = {}
+        by_set: dict[int, list[tuple[int, int, int]]] = {}
         sent_of: list[int] = []
-        anchored, shapes, owners = sel.anchored, self.shapes, sel.owners
-        for anchor in seg_hits:
-            found_shapes = anchored.get(anchor)
-            if found_shapes is None:
-                continue
-            for shape_id in found_shapes:
-                seg_ids, gaps, others, _ = shapes[shape_id]
+        plans = sel.plans(self)
+        for anchor, spans in seg_hits.items():
+            for seg_ids, gaps, others, owners in plans.get(anchor, ()):
                 if not gaps:
-                    whole = seg_hits[anchor]
+                    whole = spans
                 else:
                     if not hit_ids >= others:
                         continue
@@ -444,12 +450,13 @@ class _Combined:
                     whole = _join([seg_hits[s] for s in seg_ids], gaps, sent_of)
                     if not whole:
                         continue
-                for owner_set, idx in owners[shape_id]:
+                for owner_set, idx in owners:
                     found = by_set.get(owner_set)
                     if found is None:
-                        found = by_set[owner_set] = set()
-                    found.update((idx, s, e) for s, e in whole)
-        result = {owner_set: sorted(found) for owner_set, found in by_set.items()}
+                        by_set[owner_set] = [(idx, s, e) for s, e in whole]
+                    else:
+                        found.extend((idx, s, e) for s, e in whole)
+        result = {owner_set: sorted(set(found)) for owner_set, found in by_set.items()}
         doc.user_data["policylint_matches"] = (len(self.sets), sel, result)
         return result
 

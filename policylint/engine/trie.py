@@ -161,12 +161,18 @@ class SegmentIndex:
 
     def __call__(self, doc) -> dict[int, list[tuple[int, int]]]:
         """Per segment: its (start, end) token spans in ``doc``, sorted."""
-        from spacy.attrs import LEMMA, LOWER
+        from policylint.nlp import TOKEN_HASHES
 
-        rows = doc.to_array([LEMMA, LOWER]).tolist() if len(doc) else []
-        lemmas = [r[0] for r in rows]
-        lowers = [r[1] for r in rows]
-        n = len(rows)
+        hashes = doc.user_data.get(TOKEN_HASHES)
+        if hashes is not None and len(hashes[0]) == len(doc):
+            lemmas, lowers = hashes
+        else:  # a Doc from another pipeline
+            from spacy.attrs import LEMMA, LOWER
+
+            rows = doc.to_array([LEMMA, LOWER]).tolist() if len(doc) else []
+            lemmas = [r[0] for r in rows]
+            lowers = [r[1] for r in rows]
+        n = len(lemmas)
         if self.prefixes:
             token_prefixes = list(map(self.prefixes_of.get, lowers))
             for j, found in enumerate(token_prefixes):
