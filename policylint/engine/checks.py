@@ -219,6 +219,12 @@ def _doc_has(ps: PhraseSet, analysed: Analysed, negation_counts: bool = False) -
     return found
 
 
+def _sentence(doc, token: int):
+    """The sentence (a Span) holding a token, from the Doc's cached bounds."""
+    v = context.view(doc)
+    return doc[v.sent_start[token]:v.sent_end[token]]
+
+
 def _blocks_with(analysed: Analysed, sets: list[PhraseSet]):
     """Body blocks, in order, where one of ``sets`` has a match."""
     seen = {ab.index for ps in sets for ab, _ in analysed.hits(ps, body=True)}
@@ -283,7 +289,7 @@ def check_document(rule: Rule, analysed: Analysed) -> list[Finding]:
 
 
 def _excused(rule: Rule, ab: AnalysedBlock, s: int, e: int, ignore: set[str], phrase: str = "") -> bool:
-    sent = ab.doc[s].sent
+    sent = _sentence(ab.doc, s)
     if "negation" in ignore and context.is_negated(ab.doc, s, e, phrase):
         return True
     if "disclaimer" in ignore and ab.disclaimer:
@@ -309,7 +315,7 @@ def _forbid(rule: Rule, analysed: Analysed) -> list[Finding]:
             for i, s, e in g.phrases.matches(ab.doc):
                 if _excused(rule, ab, s, e, c["ignore"], g.phrases.phrases[i]):
                     continue
-                sent = ab.doc[s].sent
+                sent = _sentence(ab.doc, s)
                 if (sent.start, id(g)) in seen_sents:
                     continue  # one finding per sentence for each group of phrases
                 seen_sents.add((sent.start, id(g)))
@@ -352,7 +358,7 @@ def _substitute(rule: Rule, analysed: Analysed) -> list[Finding]:
             for _, s, e in g.phrases.matches(ab.doc):
                 if any(es < e and s < ee for es, ee in exempt_spans):
                     continue
-                sent = ab.doc[s].sent
+                sent = _sentence(ab.doc, s)
                 if term_exempt and term_exempt.search(sent):
                     continue
                 if c["unless"] and c["unless"].search(sent):
@@ -378,7 +384,7 @@ def _group_satisfied(g: Group, analysed: Analysed, in_section: tuple[str, ...]) 
     for ab, (i, s, e) in analysed.hits(g.phrases):
         if context.is_negated(ab.doc, s, e, g.phrases.phrases[i]):
             continue
-        if in_section and not _in_section(ab, ab.doc[s].sent.text, in_section):
+        if in_section and not _in_section(ab, _sentence(ab.doc, s).text, in_section):
             continue
         return True
     return False
@@ -403,7 +409,7 @@ def _require(rule: Rule, analysed: Analysed) -> list[Finding]:
         for ab, (i, s, e) in analysed.hits(g.phrases, body=True):
             if context.is_negated(ab.doc, s, e, g.phrases.phrases[i]):
                 continue
-            sent = ab.doc[s].sent
+            sent = _sentence(ab.doc, s)
             if g.qualifier and _qualifier(ab, sent.text) != g.qualifier:
                 continue
             if c["unless"] and c["unless"].search(sent):
@@ -448,7 +454,7 @@ def _conditional(rule: Rule, analysed: Analysed) -> list[Finding]:
         for ab, (i, s, e) in analysed.hits(g.phrases, body=True):
             if context.is_negated(ab.doc, s, e, g.phrases.phrases[i]):
                 continue
-            sent = ab.doc[s].sent
+            sent = _sentence(ab.doc, s)
             if c["unless"] and c["unless"].search(sent):
                 continue
             span = ab.doc[s:e]

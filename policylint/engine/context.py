@@ -66,21 +66,38 @@ QUALIFIER_RE = {
 
 
 class _View:
-    """A Doc's tokens as plain lists (lemmas, lower-cased texts, punctuation
-    flags, sentence bounds), built once per Doc: the context checks look at
-    the same tokens many times."""
+    """A Doc's tokens as plain lists (sentence bounds; lemmas, lower-cased
+    texts and punctuation flags on first use), built once per Doc: the
+    context checks look at the same tokens many times."""
 
-    __slots__ = ("lemmas", "lowers", "punct", "sent_start", "sent_end")
+    __slots__ = ("doc", "sent_start", "sent_end", "_tokens")
 
     def __init__(self, doc):
-        self.lemmas = [t.lemma_ for t in doc]
-        self.lowers = [t.lower_ for t in doc]
-        self.punct = [t.is_punct for t in doc]
+        self.doc = doc
         self.sent_start = [0] * len(doc)
         self.sent_end = [0] * len(doc)
         for sent in doc.sents:
             self.sent_start[sent.start:sent.end] = [sent.start] * (sent.end - sent.start)
             self.sent_end[sent.start:sent.end] = [sent.end] * (sent.end - sent.start)
+        self._tokens: tuple[list[str], list[str], list[bool]] | None = None
+
+    def _fill(self) -> tuple[list[str], list[str], list[bool]]:
+        if self._tokens is None:
+            toks = list(self.doc)
+            self._tokens = ([t.lemma_ for t in toks], [t.lower_ for t in toks], [t.is_punct for t in toks])
+        return self._tokens
+
+    @property
+    def lemmas(self) -> list[str]:
+        return self._fill()[0]
+
+    @property
+    def lowers(self) -> list[str]:
+        return self._fill()[1]
+
+    @property
+    def punct(self) -> list[bool]:
+        return self._fill()[2]
 
 
 def view(doc) -> _View:
@@ -122,6 +139,11 @@ def _has_negation(v: _View, lo: int, hi: int) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=4096)
+def _names_negation(phrase: str) -> bool:
+    return NEGATION_WORD_RE.search(phrase) is not None
+
+
 def is_negated(doc, start: int, end: int, phrase: str = "") -> bool:
     """A negation cue governs the match: before it in the same clause
     ("Peer workers do not administer medication"), inside it when the
@@ -132,7 +154,7 @@ def is_negated(doc, start: int, end: int, phrase: str = "") -> bool:
     lo, hi = _clause_bounds(v, start, end)
     if _has_negation(v, lo, start):
         return True
-    if phrase and not NEGATION_WORD_RE.search(phrase) and _has_negation(v, start, end):
+    if phrase and not _names_negation(phrase) and _has_negation(v, start, end):
         return True
     lead = sum(1 for i in range(lo, start) if not v.punct[i] and v.lowers[i] not in BULLETS)
     if lead <= 3 and _has_negation(v, end, min(hi, end + 5)):
@@ -157,14 +179,21 @@ def is_disclaimer(label: str) -> bool:
 def qualifier(*texts: str) -> str | None:
     """'essential' or 'desirable' from the first text that names one."""
     for text in texts:
-        if not text:
-            continue
-        d = QUALIFIER_RE["desirable"].search(text)
-        e = QUALIFIER_RE["essential"].search(text)
-        if d and (not e or d.start() < e.start()):
-            return "desirable"
-        if e:
-            return "essential"
+        if text:
+            found = _qualifier_of(text)
+            if found:
+                return found
+    return None
+
+
+@functools.lru_cache(maxsize=8192)
+def _qualifier_of(text: str) -> str | None:
+    d = QUALIFIER_RE["desirable"].search(text)
+    e = QUALIFIER_RE["essential"].search(text)
+    if d and (not e or d.start() < e.start()):
+        return "desirable"
+    if e:
+        return "essential"
     return None
 
 
