@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import gzip
+import hashlib
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -48,12 +49,22 @@ def lemma_table() -> dict[str, str]:
     path = _table_path()
     if path is None:
         return {}
+    from policylint.engine import store
+
+    stat = path.stat()
+    name = "lemmas-" + hashlib.sha256(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}".encode()).hexdigest()[:32]
+    table = store.load(name)  # a plain dict loads faster than the gzipped JSON parses
+    if isinstance(table, dict):
+        return table
     try:
         with gzip.open(path, "rb") as fh:
             table = json.loads(fh.read())
     except (OSError, ValueError):
         return {}
-    return table if isinstance(table, dict) else {}
+    if not isinstance(table, dict):
+        return {}
+    store.save(name, table)
+    return table
 
 
 def lemma_of(text: str, lower: str, table: dict[str, str], given: str = "") -> str:
@@ -116,9 +127,13 @@ def _register() -> None:
         return fallback
 
 
-@functools.lru_cache(maxsize=2)
 def build(model: str | None = None) -> "Language":
     """Build (once) and return the pipeline."""
+    return _build(model)  # one cache entry whether or not ``model`` is passed
+
+
+@functools.lru_cache(maxsize=2)
+def _build(model: str | None) -> "Language":
     import spacy
 
     _register()

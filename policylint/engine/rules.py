@@ -138,14 +138,15 @@ def _parse(text: str, where: str) -> Any:
     """A rule file's YAML, from the store when this exact text was parsed before."""
     import hashlib
 
-    import yaml
-
+    from policylint import __version__
     from policylint.engine import store
 
-    name = "rule-" + hashlib.sha256(f"{yaml.__version__}\0{text}".encode("utf-8")).hexdigest()[:32]
+    name = "rule-" + hashlib.sha256(f"{__version__}\0{text}".encode("utf-8")).hexdigest()[:32]
     data = store.load(name)
     if data is not None:
         return data
+    import yaml  # only when the text is new: importing it takes longer than the stored answer
+
     try:
         # libyaml's safe loader when PyYAML has it (ten times faster), else PyYAML's own.
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
