@@ -110,14 +110,15 @@ def view(doc) -> _View:
 def _clause_bounds(v: _View, start: int, end: int) -> tuple[int, int]:
     """Token range (absolute) of the clause holding [start, end)."""
     s_lo, s_hi = v.sent_start[start], v.sent_end[start]
+    lowers = v.lowers
     lo = s_lo
     for i in range(start - 1, s_lo - 1, -1):
-        if v.lowers[i] in CLAUSE_BREAK:
+        if lowers[i] in CLAUSE_BREAK:
             lo = i + 1
             break
     hi = s_hi
     for i in range(end, s_hi):
-        if v.lowers[i] in CLAUSE_BREAK:
+        if lowers[i] in CLAUSE_BREAK:
             hi = i
             break
     return lo, hi
@@ -156,7 +157,8 @@ def is_negated(doc, start: int, end: int, phrase: str = "") -> bool:
         return True
     if phrase and not _names_negation(phrase) and _has_negation(v, start, end):
         return True
-    lead = sum(1 for i in range(lo, start) if not v.punct[i] and v.lowers[i] not in BULLETS)
+    punct, lowers = v.punct, v.lowers
+    lead = sum(1 for i in range(lo, start) if not punct[i] and lowers[i] not in BULLETS)
     if lead <= 3 and _has_negation(v, end, min(hi, end + 5)):
         return True
     return False
@@ -227,12 +229,13 @@ def attributed_elsewhere(doc, start: int, end: int) -> bool:
     treatment planning")."""
     v = view(doc)
     lo, _ = _clause_bounds(v, start, end)
+    punct, lowers, lemmas = v.punct, v.lowers, v.lemmas
     for i in range(lo, start):
-        if v.punct[i] or v.lowers[i] in BULLETS:
+        if punct[i] or lowers[i] in BULLETS:
             continue
-        if v.lemmas[i] in CLINICAL_ROLES:
+        if lemmas[i] in CLINICAL_ROLES:
             return True
-        if v.lowers[i] in _SUBJECT_SKIP:
+        if lowers[i] in _SUBJECT_SKIP:
             continue
         break
     role_seen = False

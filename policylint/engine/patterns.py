@@ -438,8 +438,9 @@ class _Combined:
         by_set: dict[int, list[tuple[int, int, int]]] = {}
         sent_of: list[int] = []
         plans = sel.plans(self)
-        for anchor, spans in seg_hits.items():
-            for seg_ids, gaps, others, owners in plans.get(anchor, ()):
+        for anchor in hit_ids & plans.keys():
+            spans = seg_hits[anchor]
+            for seg_ids, gaps, others, owners in plans[anchor]:
                 if not gaps:
                     whole = spans
                 else:
