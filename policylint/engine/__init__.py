@@ -51,7 +51,7 @@ class Engine:
         from policylint.engine.rules import KINDS
 
         self.nlp  # noqa: B018 - builds the pipeline
-        prepare([None, *(self.phrase_sets_for(kind) for kind in KINDS)])
+        prepare([self.phrase_sets_for(kind) for kind in KINDS])
 
     def phrase_sets_for(self, kind: str | None) -> frozenset[int] | None:
         """The ids of the phrase sets that ``check`` and ``set_hits`` can use

@@ -66,44 +66,33 @@ QUALIFIER_RE = {
 
 
 class _View:
-    """A Doc's tokens as plain lists (sentence bounds; lemmas, lower-cased
-    texts and punctuation flags on first use), built once per Doc: the
-    context checks look at the same tokens many times."""
+    """A Doc's tokens as plain lists, built once per Doc (the context checks
+    look at the same tokens many times): sentence bounds always; lemmas,
+    lower-cased texts and punctuation flags when asked for (``view(doc,
+    tokens=True)``). It keeps no reference to the Doc, which holds it."""
 
-    __slots__ = ("doc", "sent_start", "sent_end", "_tokens")
+    __slots__ = ("sent_start", "sent_end", "lemmas", "lowers", "punct")
 
     def __init__(self, doc):
-        self.doc = doc
         self.sent_start = [0] * len(doc)
         self.sent_end = [0] * len(doc)
         for sent in doc.sents:
             self.sent_start[sent.start:sent.end] = [sent.start] * (sent.end - sent.start)
             self.sent_end[sent.start:sent.end] = [sent.end] * (sent.end - sent.start)
-        self._tokens: tuple[list[str], list[str], list[bool]] | None = None
-
-    def _fill(self) -> tuple[list[str], list[str], list[bool]]:
-        if self._tokens is None:
-            toks = list(self.doc)
-            self._tokens = ([t.lemma_ for t in toks], [t.lower_ for t in toks], [t.is_punct for t in toks])
-        return self._tokens
-
-    @property
-    def lemmas(self) -> list[str]:
-        return self._fill()[0]
-
-    @property
-    def lowers(self) -> list[str]:
-        return self._fill()[1]
-
-    @property
-    def punct(self) -> list[bool]:
-        return self._fill()[2]
+        self.lemmas: list[str] = []
+        self.lowers: list[str] = []
+        self.punct: list[bool] = []
 
 
-def view(doc) -> _View:
+def view(doc, tokens: bool = False) -> _View:
     found = doc.user_data.get("policylint_view")
     if found is None:
         found = doc.user_data["policylint_view"] = _View(doc)
+    if tokens and len(found.lemmas) != len(doc):
+        toks = list(doc)
+        found.lemmas = [t.lemma_ for t in toks]
+        found.lowers = [t.lower_ for t in toks]
+        found.punct = [t.is_punct for t in toks]
     return found
 
 
@@ -151,7 +140,7 @@ def is_negated(doc, start: int, end: int, phrase: str = "") -> bool:
     phrase itself names no negation ("Lived experience is never treated as a
     risk"), or right after it when the match opens its clause ("Medication
     administration is not part of this role")."""
-    v = view(doc)
+    v = view(doc, tokens=True)
     lo, hi = _clause_bounds(v, start, end)
     if _has_negation(v, lo, start):
         return True
@@ -227,7 +216,7 @@ def attributed_elsewhere(doc, start: int, end: int) -> bool:
     subject ("Nursing staff administer all medication"), or the sentence puts
     the responsibility on clinicians ("clinicians remain responsible for
     treatment planning")."""
-    v = view(doc)
+    v = view(doc, tokens=True)
     lo, _ = _clause_bounds(v, start, end)
     punct, lowers, lemmas = v.punct, v.lowers, v.lemmas
     for i in range(lo, start):

@@ -1,4 +1,6 @@
-"""Compile the phrase syntax of rule files into spaCy Matcher patterns.
+"""Compile the phrase syntax of rule files into token patterns (lists of
+token specs in the shape of spaCy's Matcher patterns, plus ``PREFIX``), and
+find every rule's phrases in a Doc in one pass.
 
 A phrase is a space-separated list of items; each item matches one token
 unless it is a gap:
@@ -98,7 +100,7 @@ def _item_variants(item: str) -> list[list[dict]]:
         seq = []
         for t in toks:
             if t.attr == "PREFIX":
-                seq.append({"LOWER": {"REGEX": "^" + re.escape(t.value)}})
+                seq.append({"LOWER": {"PREFIX": t.value}})
             else:
                 seq.append({t.attr: t.value})
         variants.append(seq)
@@ -353,9 +355,13 @@ class _Combined:
         except (TypeError, ValueError):
             pass
         # The stored segments are gone: compile everything again.
+        self._forget()
+        self.sync(use_store=False)
+
+    def _forget(self) -> None:
+        """Drop everything compiled; keep the registered sets."""
         self.segment_ids, self.segments, self.shape_ids, self.shapes, self.owners = {}, [], {}, [], []
         self.added = 0
-        self.sync(use_store=False)
 
     def sync(self, use_store: bool = True) -> None:
         """Compile the sets registered since the last call (from the store
@@ -376,7 +382,7 @@ class _Combined:
                     self.segments_from = "segments-" + key
                     return
                 except (TypeError, ValueError):  # not what this version stores: compile afresh
-                    self.segment_ids, self.segments, self.shape_ids, self.shapes, self.owners = {}, [], {}, [], []
+                    self._forget()
         self._need_segments()
         for set_id in range(self.added, len(self.sets)):
             for i, phrase in enumerate(self.sets[set_id]):
@@ -489,8 +495,9 @@ def select(doc, sets: frozenset[int] | None) -> None:
 
 
 class PhraseSet:
-    """A set of phrases. Its patterns join one combined Matcher, compiled on
-    first use (so loading rules does not need the language pipeline)."""
+    """A set of phrases. Its patterns join the combined segment index,
+    compiled on first use (so loading rules does not need the language
+    pipeline)."""
 
     def __init__(self, phrases: list[str], label: str = "p"):
         self.phrases = list(phrases)

@@ -19,51 +19,36 @@ from __future__ import annotations
 
 import functools
 import itertools
-import re
 
 ROOT = 0
 
 
 class Test:
     """One token of a segment: the token's lemma or lower-cased text is one
-    of ``values``, or the lower-cased text starts with ``prefix`` (or, for a
-    pattern written by hand, matches ``regex``)."""
+    of ``values``, or the lower-cased text starts with ``prefix``."""
 
-    __slots__ = ("attr", "values", "prefix", "regex", "optional")
+    __slots__ = ("attr", "values", "prefix", "optional")
 
     def __init__(self, attr: str, values: tuple[str, ...] = (), prefix: str | None = None,
-                 regex: str | None = None, optional: bool = False):
+                 optional: bool = False):
         self.attr = attr
         self.values = values
         self.prefix = prefix
-        self.regex = re.compile(regex) if regex is not None else None
         self.optional = optional
 
     @classmethod
     def from_spec(cls, spec: dict) -> "Test":
-        """From one token of a spaCy Matcher pattern as ``compile_phrase`` writes them."""
+        """From one token spec as ``compile_phrase`` writes them."""
         optional = spec.get("OP") == "?"
         attr, value = next((k, v) for k, v in spec.items() if k != "OP")
         if isinstance(value, str):
             return cls(attr, (value,), optional=optional)
         if "IN" in value:
             return cls(attr, tuple(value["IN"]), optional=optional)
-        pattern = value["REGEX"]
-        literal = re.sub(r"\\(.)", r"\1", pattern[1:])
-        if attr == "LOWER" and pattern.startswith("^") and "^" + re.escape(literal) == pattern:
-            return cls(attr, prefix=literal, optional=optional)
-        return cls(attr, regex=pattern, optional=optional)
+        return cls(attr, prefix=value["PREFIX"], optional=optional)
 
     def state(self) -> tuple:
-        return (self.attr, self.values, self.prefix, self.regex.pattern if self.regex else None, self.optional)
-
-    def ok(self, lemma: str, lower: str) -> bool:
-        text = lemma if self.attr == "LEMMA" else lower
-        if self.regex is not None:
-            return self.regex.search(text) is not None
-        if self.prefix is not None:
-            return text.startswith(self.prefix)
-        return text in self.values
+        return (self.attr, self.values, self.prefix, self.optional)
 
 
 @functools.lru_cache(maxsize=None)
@@ -84,15 +69,11 @@ class SegmentIndex:
         self.prefix: list[dict[str, int] | None] = [None]
         self.ends: list[list[int] | None] = [None]
         self.prefixes: dict[int, set[str]] = {}  # prefix length -> prefixes in the trie
-        self.slow: list[tuple[int, list[Test]]] = []  # segments with a regex test
         self.prefixes_of: dict[int, tuple[str, ...]] = {}  # lower-cased text hash -> its prefixes here
 
     # -- building ---------------------------------------------------------
 
     def add(self, seg_id: int, tests: list[Test]) -> None:
-        if any(t.regex is not None for t in tests):
-            self.slow.append((seg_id, tests))
-            return
         for keep in itertools.product(*[(True, False) if t.optional else (True,) for t in tests]):
             chosen = [t for t, k in zip(tests, keep) if k]
             if chosen:
@@ -135,15 +116,13 @@ class SegmentIndex:
 
     def state(self) -> tuple:
         return (self.lemma, self.lower, self.prefix, self.ends,
-                {n: sorted(p) for n, p in self.prefixes.items()},
-                [(seg_id, [t.state() for t in tests]) for seg_id, tests in self.slow])
+                {n: sorted(p) for n, p in self.prefixes.items()})
 
     @classmethod
     def from_state(cls, state: tuple) -> "SegmentIndex":
         index = cls()
-        index.lemma, index.lower, index.prefix, index.ends, prefixes, slow = state
+        index.lemma, index.lower, index.prefix, index.ends, prefixes = state
         index.prefixes = {n: set(p) for n, p in prefixes.items()}
-        index.slow = [(seg_id, [Test(*t) for t in tests]) for seg_id, tests in slow]
         return index
 
     # -- matching ---------------------------------------------------------
@@ -230,26 +209,6 @@ class SegmentIndex:
                                 reached.append(child)
                 frontier = reached
                 j += 1
-        if self.slow:
-            texts = ([t.lemma_ for t in doc], [t.lower_ for t in doc])
-            for seg_id, tests in self.slow:
-                for i in range(n):
-                    spans: set[int] = set()
-                    _ends(tests, 0, i, *texts, spans)
-                    spans.discard(i)
-                    if spans:
-                        hits.setdefault(seg_id, []).extend((i, e) for e in sorted(spans))
         # Spans come out sorted: starts in order, and from each start the ends in order.
         return hits
 
-
-def _ends(tests: list[Test], k: int, i: int, lemmas: list[str], lowers: list[str], out: set[int]) -> None:
-    """Every end position of ``tests[k:]`` matched from token ``i``."""
-    if k == len(tests):
-        out.add(i)
-        return
-    test = tests[k]
-    if test.optional:
-        _ends(tests, k + 1, i, lemmas, lowers, out)
-    if i < len(lemmas) and test.ok(lemmas[i], lowers[i]):
-        _ends(tests, k + 1, i + 1, lemmas, lowers, out)
