@@ -14,6 +14,7 @@ from __future__ import annotations
 import bisect
 import re
 import stat
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -319,8 +320,9 @@ def guess_language(text: str) -> str | None:
     words = _WORD.findall(text.lower())
     if len(words) < _MIN_WORDS:
         return None
-    english = sum(1 for w in words if w in _ENGLISH)
-    counts = {language: sum(1 for w in words if w in vocabulary) for language, vocabulary in _OTHERS.items()}
+    seen = Counter(words)
+    english = sum(seen[w] for w in _ENGLISH)
+    counts = {language: sum(seen[w] for w in vocabulary) for language, vocabulary in _OTHERS.items()}
     language = max(counts, key=lambda lang: counts[lang])
     best = counts[language]
     if best >= max(8, 0.05 * len(words)) and best > 2 * english:

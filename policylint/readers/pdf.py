@@ -57,7 +57,11 @@ _PAGE_NUMBER = re.compile(
 _BOLD_NAME = re.compile(r"bold|black|heavy|demi|semibold", re.IGNORECASE)
 _LIGATURES = {c: unicodedata.normalize("NFKC", chr(c)) for c in range(0xFB00, 0xFB07)}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u00ad]")
+# Anything _clean changes besides surrounding space (line breaks aside): a page without it skips _clean.
+_DIRTY = re.compile(r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\ufb00-\ufb06]")
+_ASCII_DIRTY = bytes([*range(0x0A), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 _GARBAGE = re.compile(r"[\ufffd\ue000-\uf8ff\ud800-\udfff\U000f0000-\U0010ffff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_ASCII_GARBAGE = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 _TRAILING_HYPHEN = re.compile(r"\w-$")
 _SENTENCE_END = (".", "!", "?", ":", ";")
 
@@ -79,10 +83,11 @@ _HINT_CORRUPT = "open it in a PDF viewer and save or export it again"
 _HINT_PASSWORD = "remove the password (save an unprotected copy) and lint that copy"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, eq=False)
 class _Line:
     """One visual line of a page. Coordinates are in a frame where the text
-    runs left to right and y grows up the page."""
+    runs left to right and y grows up the page. Lines compare and hash by
+    identity: each is one place on one page. Never changed once made."""
 
     text: str
     page: int
@@ -93,10 +98,10 @@ class _Line:
     size: float  # height of the font's box, a stand-in for the font size
     bold: bool
     hyphen: bool  # ended in a line-end hyphen PDFium marked
+    height: float = 0.0  # the size, at least 1: what gaps are measured in
 
-    @property
-    def height(self) -> float:
-        return max(self.size, 1.0)
+    def __post_init__(self) -> None:
+        self.height = max(self.size, 1.0)
 
 
 @dataclass
@@ -317,8 +322,20 @@ def _ranges(numbers: list[int]) -> str:
 
 def _garbled(raw: str) -> bool:
     """Whether too many characters are replacement, private-use or control codes."""
+    bad = _count(raw, _GARBAGE, _ASCII_GARBAGE)
+    if not bad:
+        return False
     chars = sum(map(len, raw.split())) - raw.count(_HYPHEN)
-    return chars > 0 and len(_GARBAGE.findall(raw)) > _GARBAGE_SHARE * chars
+    return chars > 0 and bad > _GARBAGE_SHARE * chars
+
+
+def _count(text: str, pattern: re.Pattern[str], ascii_chars: bytes) -> int:
+    """How many characters of ``text`` match ``pattern``, a character class
+    whose ASCII members are ``ascii_chars``; ASCII text is counted in C."""
+    if text.isascii():
+        data = text.encode("ascii")
+        return len(data) - len(data.translate(None, ascii_chars))
+    return len(pattern.findall(text))
 
 
 def _has_image(page: pdfium.PdfPage) -> bool:
@@ -340,21 +357,22 @@ def _page_lines(textpage: pdfium.PdfTextPage, raw: str, page: int, rotation: int
     """The visual lines of a page in reading order, measured in a frame where
     the page's text runs left to right and lines go down the page."""
     measured: list[tuple[str, list[_Box], bool, bool]] = []
+    clean = _clean if _count(raw, _DIRTY, _ASCII_DIRTY) else str.strip
+    measure = _Measure(textpage)
     start = 0
     for end, sep in [(m.start(), m.group()) for m in _BREAK.finditer(raw)] + [(len(raw), "")]:
         segment = raw[start:end]
-        text = _clean(segment)
+        text = clean(segment)
         if text:
             first = start + len(segment) - len(segment.lstrip())
             last = start + len(segment.rstrip()) - 1
-            boxes, bold = _measure(textpage, (first, last) if last > first else (first,))
+            boxes, bold = measure(first, last)
             if boxes:
                 measured.append((text, boxes, bold, sep == _HYPHEN))
         start = end + len(sep)
-    turns = rotation // 90 % 4
-    turns += _text_turns([[_turn(box, turns) for box in boxes] for _, boxes, _, _ in measured])
-    turned = [[_turn(box, turns) for box in boxes] for _, boxes, _, _ in measured]
-    tops = [max(t for *_, t in boxes) for boxes in turned]
+    turns = (rotation // 90 + _text_turns([boxes for _, boxes, _, _ in measured], rotation // 90)) % 4
+    turned = [[_turn(box, turns) for box in boxes] if turns else boxes for _, boxes, _, _ in measured]
+    tops = [max(boxes[0][3], boxes[-1][3]) for boxes in turned]  # one box or two
     order = list(range(len(measured)))
     if sum(1 for above, below in pairwise(tops) if below > above) > (len(tops) - 1) / 2:
         order.reverse()  # PDFium listed the lines bottom-up
@@ -362,22 +380,56 @@ def _page_lines(textpage: pdfium.PdfTextPage, raw: str, page: int, rotation: int
     for number, i in enumerate(order, 1):
         text, _, bold, hyphen = measured[i]
         boxes = turned[i]
-        lines.append(_Line(text, page, number, tops[i], min(b for _, b, *_ in boxes), boxes[0][0],
-                           statistics.median(t - b for _, b, _, t in boxes), bold, hyphen))
+        if len(boxes) == 1:
+            (left, bottom, _, top), = boxes
+            size = top - bottom
+        else:
+            (left, bottom1, _, top1), (_, bottom2, _, top2) = boxes
+            bottom, size = min(bottom1, bottom2), (top1 - bottom1 + top2 - bottom2) / 2
+        lines.append(_Line(text, page, number, tops[i], bottom, left, size, bold, hyphen))
     return lines
 
 
-def _measure(textpage: pdfium.PdfTextPage, positions: tuple[int, ...]) -> tuple[list[_Box], bool]:
-    """Boxes of a few characters of a line, and whether they are all bold."""
-    boxes = []
-    bold = True
-    rect = pdfium_c.FS_RECTF()
-    for position in positions:
-        index = pdfium_c.FPDFText_GetCharIndexFromTextIndex(textpage, position)
-        if index >= 0 and pdfium_c.FPDFText_GetLooseCharBox(textpage, index, rect):
-            boxes.append((rect.left, rect.bottom, rect.right, rect.top))
-            bold = bold and _is_bold(textpage, index)
-    return boxes, bold
+_char_index = pdfium_c.FPDFText_GetCharIndexFromTextIndex
+_char_box = pdfium_c.FPDFText_GetLooseCharBox
+_font_weight = pdfium_c.FPDFText_GetFontWeight
+_font_info = pdfium_c.FPDFText_GetFontInfo
+_NAME_BYTES = 128
+
+
+class _Measure:
+    """Measures lines of one text page: the boxes of a line's first and last
+    characters, and whether both are bold (by the font's weight or, when
+    PDFium has no usable weight, its name)."""
+
+    def __init__(self, textpage: pdfium.PdfTextPage) -> None:
+        self.textpage = textpage.raw
+        self.rect = pdfium_c.FS_RECTF()
+        self.name = ctypes.create_string_buffer(_NAME_BYTES)
+        self.bold_names: dict[bytes, bool] = {}
+
+    def __call__(self, first: int, last: int) -> tuple[list[_Box], bool]:
+        textpage, rect = self.textpage, self.rect
+        boxes = []
+        bold = True
+        for position in (first, last) if last > first else (first,):
+            index = _char_index(textpage, position)
+            if index >= 0 and _char_box(textpage, index, rect):
+                boxes.append((rect.left, rect.bottom, rect.right, rect.top))
+                bold = bold and self.bold(index)
+        return boxes, bold
+
+    def bold(self, index: int) -> bool:
+        weight = _font_weight(self.textpage, index)
+        if 100 <= weight <= 1000:
+            return weight >= 600
+        # PDFium writes nothing when the name does not fit: then there is no name to go by.
+        fits = _font_info(self.textpage, index, self.name, _NAME_BYTES, None) <= _NAME_BYTES
+        name = self.name.value if fits else b""
+        found = self.bold_names.get(name)
+        if found is None:
+            found = self.bold_names[name] = bool(_BOLD_NAME.search(name.decode("latin-1")))
+        return found
 
 
 def _turn(box: _Box, turns: int) -> _Box:
@@ -388,12 +440,15 @@ def _turn(box: _Box, turns: int) -> _Box:
     return left, bottom, right, top
 
 
-def _text_turns(lines: list[list[_Box]]) -> int:
+def _text_turns(lines: list[list[_Box]], turns: int = 0) -> int:
     """Quarter turns that make most lines run left to right, judged from the
-    first and last character of each line."""
+    first and last character of each line, once the lines' boxes are turned
+    by ``turns``."""
     votes = [0, 0, 0, 0]
     for boxes in lines:
         if len(boxes) > 1:
+            if turns % 4:
+                boxes = [_turn(box, turns) for box in boxes]
             dx = (boxes[-1][0] + boxes[-1][2] - boxes[0][0] - boxes[0][2]) / 2
             dy = (boxes[-1][1] + boxes[-1][3] - boxes[0][1] - boxes[0][3]) / 2
             if abs(dx) >= abs(dy):
@@ -401,16 +456,6 @@ def _text_turns(lines: list[list[_Box]]) -> int:
             else:
                 votes[1 if dy > 0 else 3] += 1
     return votes.index(max(votes))
-
-
-def _is_bold(textpage: pdfium.PdfTextPage, index: int) -> bool:
-    """Bold by the font's weight or, when PDFium has no usable weight, its name."""
-    weight = pdfium_c.FPDFText_GetFontWeight(textpage, index)
-    if 100 <= weight <= 1000:
-        return weight >= 600
-    name = ctypes.create_string_buffer(128)
-    pdfium_c.FPDFText_GetFontInfo(textpage, index, name, len(name), None)
-    return bool(_BOLD_NAME.search(name.value.decode("latin-1")))
 
 
 def _build(pages: list[list[_Line]]) -> list[Block]:
@@ -501,10 +546,10 @@ def _paragraph_gap(pages: list[list[_Line]]) -> float:
     paragraph), clamped so that a gap of half a line never splits a block
     and a gap of a whole line always does."""
     ratios = sorted(
-        (above.bottom - below.top) / above.height
+        ratio
         for lines in pages
         for above, below in pairwise(lines)
-        if _same_size(above, below) and -0.5 < (above.bottom - below.top) / above.height < 3
+        if _same_size(above, below) and -0.5 < (ratio := (above.bottom - below.top) / above.height) < 3
     )
     if len(ratios) < 4:
         return 0.7
@@ -550,13 +595,16 @@ def _classify(groups: list[_Group], body_size: float, bold_headings: bool) -> No
     for group in groups:
         if group.role not in (PARAGRAPH, LIST_ITEM):
             continue
+        large = body_size > 0 and group.size >= _HEADING_RATIO * body_size
+        bold = bold_headings and len(group.lines) <= 2 and all(line.bold for line in group.lines)
+        if not (large or bold):
+            continue
         text = " ".join(line.text for line in group.lines)
-        words = len(text.split())
         if not any(c.isalpha() for c in text):
             continue
-        large = body_size > 0 and group.size >= _HEADING_RATIO * body_size and words <= _MAX_HEADING_WORDS
-        bold = (bold_headings and all(line.bold for line in group.lines) and len(group.lines) <= 2
-                and words <= _MAX_BOLD_HEADING_WORDS and not text.endswith("."))
+        words = len(text.split())
+        large = large and words <= _MAX_HEADING_WORDS
+        bold = bold and words <= _MAX_BOLD_HEADING_WORDS and not text.endswith(".")
         if large or bold:
             group.role, group.marker = HEADING, 0
             headings.append(group)
@@ -603,7 +651,7 @@ def _join(group: _Group) -> tuple[str, list[tuple[int, Location]]]:
             part, column = part[group.marker:], 1 + group.marker
         if previous is not None and previous.hyphen:
             text += "-"
-        elif previous is not None and not _TRAILING_HYPHEN.search(previous.text):
+        elif previous is not None and not _TRAILING_HYPHEN.search(previous.text[-2:]):
             text += " "
         anchors.append((len(text), Location(page=line.page, line=line.number, column=column)))
         text += part
