@@ -148,7 +148,8 @@ def rows_engine(quick: bool, repeat: int) -> list[tuple]:
     import spacy
 
     # The baseline is spaCy's own pipeline: blank English, sentencizer and
-    # spaCy's lookup lemmatizer (policylint's pipeline replaces the latter).
+    # spaCy's lookup lemmatizer (policylint's pipeline replaces the last two
+    # with one component of its own).
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
@@ -287,23 +288,35 @@ def rows_sets(quick: bool, repeat: int) -> list[tuple]:
     return [(f"set-level rules, {big_n} vs {small_n} documents (time)", t2, t1, ratio, 2.2, "<=")]
 
 
+_GROUPS = ("engine", "readers", "startup", "folder", "pages", "sets")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smoke mode: tiny inputs, one repeat, targets not enforced")
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--only", action="append", choices=_GROUPS,
+                    help="run only this group of rows (repeatable; default: all)")
     args = ap.parse_args(argv)
+    groups = args.only or list(_GROUPS)
     repeat = 1 if args.quick else args.repeat
     rows: list[tuple] = []
     with tempfile.TemporaryDirectory(prefix="policylint-bench-") as tmpdir:
         tmp = Path(tmpdir)
         # A phrase store of the benchmark's own, filled by its first runs.
         os.environ["POLICYLINT_STORE"] = str(tmp / "store")
-        rows += rows_engine(args.quick, repeat)
-        rows += rows_readers(tmp, args.quick, repeat)
-        rows += rows_startup(tmp, repeat)
-        rows += rows_folder(tmp, args.quick, repeat)
-        rows += rows_pages(tmp, args.quick, repeat)
-        rows += rows_sets(args.quick, repeat)
+        if "engine" in groups:
+            rows += rows_engine(args.quick, repeat)
+        if "readers" in groups:
+            rows += rows_readers(tmp, args.quick, repeat)
+        if "startup" in groups:
+            rows += rows_startup(tmp, repeat)
+        if "folder" in groups:
+            rows += rows_folder(tmp, args.quick, repeat)
+        if "pages" in groups:
+            rows += rows_pages(tmp, args.quick, repeat)
+        if "sets" in groups:
+            rows += rows_sets(args.quick, repeat)
     print(f"| measurement | policylint | baseline | ratio | target | met |")
     print(f"|---|---:|---:|---:|---:|:---:|")
     failed = 0

@@ -1,7 +1,11 @@
 """The language pipeline: one spaCy pipeline, built once per process.
 
-``spacy.blank("en")`` with a sentencizer and policylint's own lookup
-lemmatizer. It reads the English lemma table of spacy-lookups-data (the
+``spacy.blank("en")`` with one component of policylint's own, which sets
+each token's lemma and sentence start in one pass over the tokens.
+
+Sentence starts follow spaCy's sentencizer exactly (a sentence ends after
+its run of sentence-final punctuation), computed from token hashes instead
+of Token objects. Lemmas come from a lookup lemmatizer. It reads the English lemma table of spacy-lookups-data (the
 table spaCy's lookup lemmatizer uses), lemmatises the lower-cased form when
 the cased form is not in the table, and stores every lemma lower-cased.
 Rules match on ``LEMMA``, so "Administers", "administering" and
@@ -25,12 +29,14 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.language import Language
 
-_LEMMATIZER = "policylint_lemmatizer"
+_ANNOTATOR = "policylint_annotator"
 _FALLBACK = "policylint_lemma_fallback"
 # Lookup-table entries that send common words to unrelated lemmas.
 LEMMA_FIXES = {"as": "as", "does": "do", "first": "first", "least": "least", "less": "less", "ones": "one",
                "developed": "develop", "developing": "develop"}
-TOKEN_HASHES = "policylint_hashes"  # user_data key: (lemma hashes, lower-cased text hashes)
+# user_data key: per token, (lemma hashes, lower-cased text hashes, punctuation flags 0/1)
+TOKEN_HASHES = "policylint_hashes"
+SENTENCE_STARTS = "policylint_sentences"  # user_data key: the first token of each sentence
 _CACHE_LIMIT = 500_000  # distinct words remembered per process
 
 
@@ -83,37 +89,54 @@ def lemma_of(text: str, lower: str, table: dict[str, str], given: str = "") -> s
 def _register() -> None:
     from spacy.language import Language
 
-    if Language.has_factory(_LEMMATIZER):
+    if Language.has_factory(_ANNOTATOR):
         return
 
-    @Language.factory(_LEMMATIZER)
-    def make_lemmatizer(nlp: "Language", name: str):  # noqa: ARG001
+    @Language.factory(_ANNOTATOR)
+    def make_annotator(nlp: "Language", name: str):  # noqa: ARG001
         import numpy
-        from spacy.attrs import LEMMA, LOWER, ORTH
+        from spacy.attrs import IS_PUNCT, LEMMA, LOWER, ORTH, SENT_START
+        from spacy.pipeline.sentencizer import Sentencizer
+        from spacy.strings import get_string_id
 
         table = lemma_table()
         strings = nlp.vocab.strings
         known: dict[int, int] = {}  # ORTH hash -> LEMMA hash
+        final = frozenset(map(get_string_id, Sentencizer.default_punct_chars))  # ORTH hashes
+        not_start = 2**64 - 1  # SENT_START -1, as spaCy stores it
 
-        def lemmatize(doc):
-            if not len(doc):
+        def annotate(doc):
+            n = len(doc)
+            if not n:
                 return doc
-            rows = doc.to_array([ORTH, LOWER]).tolist()
-            out = []
-            for orth, lower in rows:
+            orths, lowers, puncts = doc.to_array([ORTH, LOWER, IS_PUNCT]).T.tolist()
+            lemmas = []
+            sent_starts = [not_start] * n
+            sent_starts[0] = 1
+            starts = [0]
+            seen_final = False
+            for i, orth in enumerate(orths):
                 lemma = known.get(orth)
                 if lemma is None:
-                    text = strings[orth]
-                    lemma = strings.add(lemma_of(text, strings[lower], table))
+                    lemma = strings.add(lemma_of(strings[orth], strings[lowers[i]], table))
                     if len(known) < _CACHE_LIMIT:
                         known[orth] = lemma
-                out.append(lemma)
-            doc.from_array([LEMMA], numpy.array(out, dtype="uint64").reshape(-1, 1))
-            # The phrase matcher reads these hashes; no need to ask spaCy for them again.
-            doc.user_data[TOKEN_HASHES] = (out, [lower for _, lower in rows])
+                lemmas.append(lemma)
+                # spaCy's sentencizer: after sentence-final punctuation, the next token
+                # that is neither punctuation nor sentence-final starts a sentence.
+                if orth in final:
+                    seen_final = True
+                elif seen_final and not puncts[i]:
+                    sent_starts[i] = 1
+                    starts.append(i)
+                    seen_final = False
+            doc.from_array([LEMMA, SENT_START], numpy.array([lemmas, sent_starts], dtype="uint64").T)
+            # The phrase matcher and the context checks read these; no need to ask spaCy again.
+            doc.user_data[TOKEN_HASHES] = (lemmas, lowers, puncts)
+            doc.user_data[SENTENCE_STARTS] = starts
             return doc
 
-        return lemmatize
+        return annotate
 
     @Language.factory(_FALLBACK)
     def make_fallback(nlp: "Language", name: str):  # noqa: ARG001
@@ -145,6 +168,5 @@ def _build(model: str | None) -> "Language":
         nlp.add_pipe(_FALLBACK, last=True)
         return nlp
     nlp = spacy.blank("en")
-    nlp.add_pipe("sentencizer")
-    nlp.add_pipe(_LEMMATIZER, last=True)
+    nlp.add_pipe(_ANNOTATOR, last=True)
     return nlp

@@ -11,6 +11,8 @@ from __future__ import annotations
 import functools
 import re
 
+from policylint.nlp import SENTENCE_STARTS, TOKEN_HASHES
+
 NEGATION_LEMMAS = {
     "not", "never", "no", "nor", "neither", "without", "none", "n't", "nobody",
     "exclude", "excluding", "prohibit", "forbid", "refrain", "avoid",
@@ -74,11 +76,15 @@ class _View:
     __slots__ = ("sent_start", "sent_end", "lemmas", "lowers", "punct")
 
     def __init__(self, doc):
-        self.sent_start = [0] * len(doc)
-        self.sent_end = [0] * len(doc)
-        for sent in doc.sents:
-            self.sent_start[sent.start:sent.end] = [sent.start] * (sent.end - sent.start)
-            self.sent_end[sent.start:sent.end] = [sent.end] * (sent.end - sent.start)
+        n = len(doc)
+        starts = doc.user_data.get(SENTENCE_STARTS)
+        if starts is None or (starts and starts[-1] >= n):  # a Doc from another pipeline
+            starts = [sent.start for sent in doc.sents] if n else []
+        self.sent_start: list[int] = []
+        self.sent_end: list[int] = []
+        for start, end in zip(starts, [*starts[1:], n]):
+            self.sent_start += [start] * (end - start)
+            self.sent_end += [end] * (end - start)
         self.lemmas: list[str] = []
         self.lowers: list[str] = []
         self.punct: list[bool] = []
@@ -89,10 +95,17 @@ def view(doc, tokens: bool = False) -> _View:
     if found is None:
         found = doc.user_data["policylint_view"] = _View(doc)
     if tokens and len(found.lemmas) != len(doc):
-        toks = list(doc)
-        found.lemmas = [t.lemma_ for t in toks]
-        found.lowers = [t.lower_ for t in toks]
-        found.punct = [t.is_punct for t in toks]
+        hashes = doc.user_data.get(TOKEN_HASHES)
+        if hashes is not None and len(hashes[0]) == len(doc):  # what policylint's pipeline gives
+            text = doc.vocab.strings.__getitem__
+            found.lemmas = list(map(text, hashes[0]))
+            found.lowers = list(map(text, hashes[1]))
+            found.punct = hashes[2]
+        else:
+            toks = list(doc)
+            found.lemmas = [t.lemma_ for t in toks]
+            found.lowers = [t.lower_ for t in toks]
+            found.punct = [t.is_punct for t in toks]
     return found
 
 

@@ -247,7 +247,7 @@ class _Selection:
 
     def __init__(self, combined: "_Combined", sets: frozenset[int] | None, state: tuple | None = None):
         self.sets = sets  # None: every set
-        self._plans: dict[int, list[tuple]] | None = None
+        self._plans: dict[int, tuple[list, dict[int, list[tuple]]]] | None = None
         if state is not None:
             index, self.anchored, self.owners = state
             self.index = SegmentIndex.from_state(index)
@@ -256,7 +256,7 @@ class _Selection:
         self.anchored: dict[int, list[int]] = {}  # anchor segment -> shapes
         self.owners: dict[int, tuple[tuple[int, int], ...]] = {}  # shape -> (set id, phrase index)
         added: set[int] = set()
-        for shape_id, (seg_ids, _, _, anchor) in enumerate(combined.shapes):
+        for shape_id, (seg_ids, _, _, anchor, _) in enumerate(combined.shapes):
             owners = tuple(o for o in combined.owners[shape_id] if sets is None or o[0] in sets)
             if not owners:
                 continue
@@ -273,13 +273,25 @@ class _Selection:
     def state(self) -> tuple:
         return self.index.state(), self.anchored, self.owners
 
-    def plans(self, combined: "_Combined") -> dict[int, list[tuple]]:
-        """Per anchor segment, what to do when it matches: for each of its
-        shapes, the segments, the gaps, the other segments, the owners."""
+    def plans(self, combined: "_Combined") -> dict[int, tuple[list, dict[int, list[tuple]]]]:
+        """Per anchor segment, what to do when it matches: the owners of its
+        one-segment shapes, whose matches are the anchor's; and its other
+        shapes by their second segment (the next least likely to match),
+        each with its segments, gaps, other segments and owners. A common
+        anchor leads to many shapes, most of which the second segment rules
+        out at once."""
         if self._plans is None:
-            self._plans = {
-                anchor: [(*combined.shapes[shape_id][:3], self.owners[shape_id]) for shape_id in shape_ids]
-                for anchor, shape_ids in self.anchored.items()}
+            self._plans = {}
+            for anchor, shape_ids in self.anchored.items():
+                alone: list[tuple[int, int]] = []
+                by_second: dict[int, list[tuple]] = {}
+                for shape_id in shape_ids:
+                    seg_ids, gaps, others, _, second = combined.shapes[shape_id]
+                    if not gaps:
+                        alone.extend(self.owners[shape_id])
+                    else:
+                        by_second.setdefault(second, []).append((seg_ids, gaps, others, self.owners[shape_id]))
+                self._plans[anchor] = (alone, by_second)
         return self._plans
 
 
@@ -303,7 +315,9 @@ class _Combined:
         # index). A shape is looked at only when its anchor, the segment least
         # likely to match, has matched.
         self.shape_ids: dict[tuple[tuple[int, ...], tuple[int, ...]], int] = {}
-        self.shapes: list[tuple[tuple[int, ...], tuple[int, ...], frozenset[int], int]] = []  # + others, anchor
+        # (segments, gaps, the segments other than the anchor, the anchor, the second: the most
+        # specific of the others, or -1)
+        self.shapes: list[tuple[tuple[int, ...], tuple[int, ...], frozenset[int], int, int]] = []
         self.owners: list[set[tuple[int, int]]] = []  # per shape
         self.selections: dict[frozenset[int] | None, _Selection] = {}
         self.segments_from: str | None = None  # the store entry holding the segments, not yet loaded
@@ -330,13 +344,15 @@ class _Combined:
         return store.key(tuple(self.sets), *parts)
 
     def _state(self) -> tuple:
-        return ([(seg_ids, gaps, tuple(others), anchor) for seg_ids, gaps, others, anchor in self.shapes],
+        return ([(seg_ids, gaps, tuple(others), anchor, second)
+                 for seg_ids, gaps, others, anchor, second in self.shapes],
                 [sorted(owners) for owners in self.owners])
 
     def _restore(self, state: tuple) -> None:
         shapes, owners = state
-        self.shapes = [(seg_ids, gaps, frozenset(others), anchor) for seg_ids, gaps, others, anchor in shapes]
-        self.shape_ids = {(seg_ids, gaps): i for i, (seg_ids, gaps, _, _) in enumerate(self.shapes)}
+        self.shapes = [(seg_ids, gaps, frozenset(others), anchor, second)
+                       for seg_ids, gaps, others, anchor, second in shapes]
+        self.shape_ids = {(seg_ids, gaps): i for i, (seg_ids, gaps, *_) in enumerate(self.shapes)}
         self.owners = [set(o) for o in owners]
 
     def _need_segments(self) -> None:
@@ -393,8 +409,11 @@ class _Combined:
                     shape_id = self.shape_ids.get(shape)
                     if shape_id is None:
                         shape_id = self.shape_ids[shape] = len(self.shapes)
-                        anchor = seg_ids[max(range(len(segments)), key=lambda k: _specificity(segments[k]))]
-                        self.shapes.append((seg_ids, tuple(gaps), frozenset(seg_ids) - {anchor}, anchor))
+                        ranked = sorted(range(len(segments)), key=lambda k: _specificity(segments[k]),
+                                        reverse=True)  # stable: the first of equals stays first
+                        anchor = seg_ids[ranked[0]]
+                        second = next((seg_ids[k] for k in ranked if seg_ids[k] != anchor), -1)
+                        self.shapes.append((seg_ids, tuple(gaps), frozenset(seg_ids) - {anchor}, anchor, second))
                         self.owners.append(set())
                     self.owners[shape_id].add((set_id, i))
         self.added = len(self.sets)
@@ -445,18 +464,18 @@ class _Combined:
         sent_of: list[int] = []
         plans = sel.plans(self)
         for anchor in hit_ids & plans.keys():
-            spans = seg_hits[anchor]
-            for seg_ids, gaps, others, owners in plans[anchor]:
-                if not gaps:
-                    whole = spans
-                else:
+            alone, by_second = plans[anchor]
+            found_for = [(seg_hits[anchor], alone)] if alone else []
+            for second in by_second.keys() & hit_ids:
+                for seg_ids, gaps, others, owners in by_second[second]:
                     if not hit_ids >= others:
                         continue
                     if not sent_of:
                         sent_of = sentence_starts(doc)
                     whole = _join([seg_hits[s] for s in seg_ids], gaps, sent_of)
-                    if not whole:
-                        continue
+                    if whole:
+                        found_for.append((whole, owners))
+            for whole, owners in found_for:
                 for owner_set, idx in owners:
                     found = by_set.get(owner_set)
                     if found is None:

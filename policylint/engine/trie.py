@@ -20,6 +20,8 @@ from __future__ import annotations
 import functools
 import itertools
 
+from policylint.nlp import TOKEN_HASHES
+
 ROOT = 0
 
 
@@ -140,11 +142,9 @@ class SegmentIndex:
 
     def __call__(self, doc) -> dict[int, list[tuple[int, int]]]:
         """Per segment: its (start, end) token spans in ``doc``, sorted."""
-        from policylint.nlp import TOKEN_HASHES
-
         hashes = doc.user_data.get(TOKEN_HASHES)
         if hashes is not None and len(hashes[0]) == len(doc):
-            lemmas, lowers = hashes
+            lemmas, lowers = hashes[0], hashes[1]
         else:  # a Doc from another pipeline
             from spacy.attrs import LEMMA, LOWER
 
