@@ -21,7 +21,6 @@ from __future__ import annotations
 import bisect
 import ctypes
 import re
-import statistics
 import unicodedata
 from dataclasses import dataclass
 from itertools import pairwise
@@ -47,7 +46,7 @@ from policylint.document import (
 from policylint.limits import Deadline, hint
 
 # Line breaks in PDFium's page text; U+FFFE is a hyphen PDFium found at a line end.
-_BREAK = re.compile(r"\r\n|[\r\n\ufffe]")
+_BREAK_SPLIT = re.compile(r"(\r\n|[\r\n\ufffe])")
 _HYPHEN = "\ufffe"
 _BULLET = re.compile(r"[•◦▪▫●○■□‣⁃∙·\-–—*](?=\s)\s*|(?:\(?[a-z]\)|\d{1,3}[.)])\s+", re.IGNORECASE)
 _ROMAN = r"(?=[ivxlc])c{0,3}(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})"
@@ -115,7 +114,7 @@ class _Group:
 
     @property
     def size(self) -> float:
-        return statistics.median(line.size for line in self.lines)
+        return _median([line.size for line in self.lines])
 
     @property
     def last(self) -> _Line:
@@ -359,9 +358,11 @@ def _page_lines(textpage: pdfium.PdfTextPage, raw: str, page: int, rotation: int
     measured: list[tuple[str, list[_Box], bool, bool]] = []
     clean = _clean if _count(raw, _DIRTY, _ASCII_DIRTY) else str.strip
     measure = _Measure(textpage)
+    parts = _BREAK_SPLIT.split(raw)  # line, break, line, ..., line
+    parts.append("")
     start = 0
-    for end, sep in [(m.start(), m.group()) for m in _BREAK.finditer(raw)] + [(len(raw), "")]:
-        segment = raw[start:end]
+    for k in range(0, len(parts) - 1, 2):
+        segment, sep = parts[k], parts[k + 1]
         text = clean(segment)
         if text:
             first = start + len(segment) - len(segment.lstrip())
@@ -369,7 +370,7 @@ def _page_lines(textpage: pdfium.PdfTextPage, raw: str, page: int, rotation: int
             boxes, bold = measure(first, last)
             if boxes:
                 measured.append((text, boxes, bold, sep == _HYPHEN))
-        start = end + len(sep)
+        start += len(segment) + len(sep)
     turns = (rotation // 90 + _text_turns([boxes for _, boxes, _, _ in measured], rotation // 90)) % 4
     turned = [[_turn(box, turns) for box in boxes] if turns else boxes for _, boxes, _, _ in measured]
     tops = [max(boxes[0][3], boxes[-1][3]) for boxes in turned]  # one box or two
@@ -468,19 +469,27 @@ def _build(pages: list[list[_Line]]) -> list[Block]:
         1, sum(len(line.text) for lines in body for line in lines))
     gap = _paragraph_gap(body)
     groups: list[_Group] = []
+    body_groups: list[_Group] = []  # the paragraphs and list items of ``groups``
     emitted: set[str] = set()
     for lines in pages:
         previous: _Line | None = None
         for line in lines:
             role = edges.get(line)
             if role is None:
-                _add_line(groups, line, previous, gap)
+                _add_line(groups, body_groups, line, previous, gap)
                 previous = line
             elif role and _edge_key(line.text) not in emitted:
                 emitted.add(_edge_key(line.text))
                 groups.append(_Group([line], role=role))
     _classify(groups, body_size, bold_headings=bold_share < 0.5)
     return _blocks(groups)
+
+
+def _median(values: list[float]) -> float:
+    """What ``statistics.median`` gives, for a non-empty list, without its overhead."""
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
 def _edge_key(text: str) -> str:
@@ -560,17 +569,19 @@ def _same_size(a: _Line, b: _Line) -> bool:
     return abs(a.size - b.size) <= _SIZE_CHANGE * max(a.size, b.size)
 
 
-def _add_line(groups: list[_Group], line: _Line, previous: _Line | None, gap: float) -> None:
+def _add_line(groups: list[_Group], body_groups: list[_Group], line: _Line, previous: _Line | None,
+              gap: float) -> None:
     """Append a body line to the last block, or start a new block with it."""
     marker = _BULLET.match(line.text)
     if marker and marker.end() < len(line.text):
-        groups.append(_Group([line], marker=marker.end(), role=LIST_ITEM))
+        group = _Group([line], marker=marker.end(), role=LIST_ITEM)
+    elif body_groups and _continues(body_groups[-1], line, previous, gap):
+        body_groups[-1].lines.append(line)
         return
-    last = next((g for g in reversed(groups) if g.role in (PARAGRAPH, LIST_ITEM)), None)
-    if last is not None and _continues(last, line, previous, gap):
-        last.lines.append(line)
     else:
-        groups.append(_Group([line]))
+        group = _Group([line])
+    groups.append(group)
+    body_groups.append(group)
 
 
 def _continues(group: _Group, line: _Line, previous: _Line | None, gap: float) -> bool:
