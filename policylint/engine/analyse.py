@@ -9,6 +9,7 @@ from typing import Any, Iterator
 
 from policylint.document import HEADING, LIST_ITEM, TITLE, Block, Document
 from policylint.engine import context
+from policylint.engine.patterns import covered, select, sets_matched
 
 
 @dataclass
@@ -38,8 +39,6 @@ class Analysed:
     def hits(self, phrases, body: bool = False) -> Iterator[tuple[AnalysedBlock, tuple[int, int, int]]]:
         """Each (block, match) of a PhraseSet, in document order; only the
         blocks that hold a match are looked at. ``body``: not in headings."""
-        from policylint.engine.patterns import covered, sets_matched
-
         index = self.memo.get("by_set")
         if index is None:
             index = self.memo["by_set"] = {}
@@ -67,6 +66,11 @@ class Analysed:
         return self.blocks[0] if self.blocks else None
 
 
+def _short(text: str) -> bool:
+    """At most five words (split no further than needed to tell)."""
+    return len(text.split(None, 5)) <= 5
+
+
 def _lead_ins(blocks: tuple[Block, ...]) -> list[str]:
     """For each block, the text that introduces it."""
     out = [""] * len(blocks)
@@ -91,17 +95,14 @@ def _lead_ins(blocks: tuple[Block, ...]) -> list[str]:
         if b.role in (HEADING, TITLE):
             last_intro = ""
             continue
-        words = b.text.split()
-        prev_short = i > 0 and len(blocks[i - 1].text.split()) <= 5 and blocks[i - 1].role not in (HEADING, TITLE)
+        prev_short = i > 0 and _short(blocks[i - 1].text) and blocks[i - 1].role not in (HEADING, TITLE)
         out[i] = blocks[i - 1].text if prev_short and blocks[i - 1].cell is None else ""
-        last_intro = b.text if (b.text.rstrip().endswith(":") or len(words) <= 5) else ""
+        last_intro = b.text if (b.text.rstrip().endswith(":") or _short(b.text)) else ""
     return out
 
 
 def analyse(document: Document, nlp, sets: frozenset[int] | None = None) -> Analysed:
     """``sets``: the phrase sets the checks will need (None: any)."""
-    from policylint.engine.patterns import select
-
     blocks = document.blocks
     lead = _lead_ins(blocks)
     docs = nlp.pipe([b.text for b in blocks], batch_size=256)

@@ -444,13 +444,26 @@ class _Combined:
             self.selections[sets] = found
         return found
 
-    def matches(self, doc, set_id: int | None = None) -> dict[int, list[tuple[int, int, int]]]:
-        """Per set id: (phrase index, start, end) of every raw match in
-        ``doc``, for the sets of the Doc's selection, or for every set when
-        ``set_id`` lies outside it."""
+    def matches(self, doc, set_id: int | None = None) -> dict[int, list[tuple[int, list[tuple[int, int]]]]]:
+        """Per set id, the raw matches in ``doc`` as (phrase index, spans)
+        pieces (``raw`` gives them flat), for the sets of the Doc's
+        selection, or for every set when ``set_id`` lies outside it."""
+        return self._cached(doc, set_id)[2]
+
+    def raw(self, doc, set_id: int) -> list[tuple[int, int, int]]:
+        """(phrase index, start, end) of every raw match of one set in
+        ``doc``, sorted, each once (made flat when first asked for: many
+        sets matched in a block are never asked about)."""
+        _, _, pieces, flat = self._cached(doc, set_id)
+        found = flat.get(set_id)
+        if found is None:
+            found = flat[set_id] = sorted({(idx, s, e) for idx, spans in pieces.get(set_id, ()) for s, e in spans})
+        return found
+
+    def _cached(self, doc, set_id: int | None) -> tuple:
         cached = doc.user_data.get("policylint_matches")
         if cached is not None and cached[0] == len(self.sets) and (set_id is None or cached[1].covers(set_id)):
-            return cached[2]
+            return cached
         wanted = doc.user_data.get("policylint_select")
         if cached is not None and cached[0] == len(self.sets) or set_id is not None and wanted is not None \
                 and set_id not in wanted:
@@ -460,12 +473,21 @@ class _Combined:
             doc.user_data.pop("policylint_sets", None)
         seg_hits = sel.index(doc)
         hit_ids = seg_hits.keys()
-        by_set: dict[int, list[tuple[int, int, int]]] = {}
+        by_set: dict[int, list[tuple[int, list[tuple[int, int]]]]] = {}
         sent_of: list[int] = []
         plans = sel.plans(self)
         for anchor in hit_ids & plans.keys():
             alone, by_second = plans[anchor]
-            found_for = [(seg_hits[anchor], alone)] if alone else []
+            if alone:
+                spans = seg_hits[anchor]
+                for owner_set, idx in alone:
+                    found = by_set.get(owner_set)
+                    if found is None:
+                        by_set[owner_set] = [(idx, spans)]
+                    else:
+                        found.append((idx, spans))
+            if not by_second:
+                continue
             for second in by_second.keys() & hit_ids:
                 for seg_ids, gaps, others, owners in by_second[second]:
                     if not hit_ids >= others:
@@ -473,18 +495,17 @@ class _Combined:
                     if not sent_of:
                         sent_of = sentence_starts(doc)
                     whole = _join([seg_hits[s] for s in seg_ids], gaps, sent_of)
-                    if whole:
-                        found_for.append((whole, owners))
-            for whole, owners in found_for:
-                for owner_set, idx in owners:
-                    found = by_set.get(owner_set)
-                    if found is None:
-                        by_set[owner_set] = [(idx, s, e) for s, e in whole]
-                    else:
-                        found.extend((idx, s, e) for s, e in whole)
-        result = {owner_set: sorted(set(found)) for owner_set, found in by_set.items()}
-        doc.user_data["policylint_matches"] = (len(self.sets), sel, result)
-        return result
+                    if not whole:
+                        continue
+                    for owner_set, idx in owners:
+                        found = by_set.get(owner_set)
+                        if found is None:
+                            by_set[owner_set] = [(idx, whole)]
+                        else:
+                            found.append((idx, whole))
+        cached = (len(self.sets), sel, by_set, {})
+        doc.user_data["policylint_matches"] = cached
+        return cached
 
 
 _COMBINED = _Combined()
@@ -534,22 +555,21 @@ class PhraseSet:
             return []
         if hasattr(doc, "doc") and doc.doc is not doc:  # a Span
             span = doc
-            return [m for m in _COMBINED.matches(span.doc, self.id).get(self.id, ())
-                    if m[1] >= span.start and m[2] <= span.end]
-        return _COMBINED.matches(doc, self.id).get(self.id, [])
+            return [m for m in _COMBINED.raw(span.doc, self.id) if m[1] >= span.start and m[2] <= span.end]
+        return _COMBINED.raw(doc, self.id)
 
     def matches(self, doc) -> list[tuple[int, int, int]]:
         """(phrase index, start token, end token) in a Doc: sentence-internal,
         non-overlapping, leftmost and then longest first."""
         if self.id < 0:
             return []
-        raw = _COMBINED.matches(doc, self.id).get(self.id)
-        if not raw:
+        if self.id not in _COMBINED.matches(doc, self.id):
             return []
         memo = doc.user_data.setdefault("policylint_sets", {})
         out = memo.get(self.id)
         if out is not None:
             return out
+        raw = _COMBINED.raw(doc, self.id)
         sent_of = sentence_starts(doc)
         found = sorted((start, -(end - start), idx) for idx, start, end in raw
                        if sent_of[start] == sent_of[end - 1])
@@ -564,4 +584,6 @@ class PhraseSet:
 
     def search(self, doc) -> bool:
         """Any match in a Doc or Span."""
+        if self.id >= 0 and not (hasattr(doc, "doc") and doc.doc is not doc):
+            return self.id in _COMBINED.matches(doc, self.id)
         return bool(self._raw(doc))
