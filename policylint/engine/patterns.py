@@ -479,13 +479,7 @@ class _Combined:
         for anchor in hit_ids & plans.keys():
             alone, by_second = plans[anchor]
             if alone:
-                spans = seg_hits[anchor]
-                for owner_set, idx in alone:
-                    found = by_set.get(owner_set)
-                    if found is None:
-                        by_set[owner_set] = [(idx, spans)]
-                    else:
-                        found.append((idx, spans))
+                _credit(by_set, alone, seg_hits[anchor])
             if not by_second:
                 continue
             for second in by_second.keys() & hit_ids:
@@ -495,17 +489,21 @@ class _Combined:
                     if not sent_of:
                         sent_of = sentence_starts(doc)
                     whole = _join([seg_hits[s] for s in seg_ids], gaps, sent_of)
-                    if not whole:
-                        continue
-                    for owner_set, idx in owners:
-                        found = by_set.get(owner_set)
-                        if found is None:
-                            by_set[owner_set] = [(idx, whole)]
-                        else:
-                            found.append((idx, whole))
+                    if whole:
+                        _credit(by_set, owners, whole)
         cached = (len(self.sets), sel, by_set, {})
         doc.user_data["policylint_matches"] = cached
         return cached
+
+
+def _credit(by_set: dict[int, list], owners, spans: list[tuple[int, int]]) -> None:
+    """Record ``spans`` as matches of each owner (set id, phrase index)."""
+    for owner_set, idx in owners:
+        found = by_set.get(owner_set)
+        if found is None:
+            by_set[owner_set] = [(idx, spans)]
+        else:
+            found.append((idx, spans))
 
 
 _COMBINED = _Combined()
