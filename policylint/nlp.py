@@ -40,12 +40,16 @@ SENTENCE_STARTS = "policylint_sentences"  # user_data key: the first token of ea
 _CACHE_LIMIT = 500_000  # distinct words remembered per process
 
 
+@functools.lru_cache(maxsize=1)
 def _table_path() -> Path | None:
-    try:
-        import spacy_lookups_data
-    except ImportError:
+    """Where spacy-lookups-data keeps the English lemma table (found
+    without importing the package, which lists all its files on import)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("spacy_lookups_data")
+    if spec is None or not spec.origin:
         return None
-    path = Path(spacy_lookups_data.__file__).parent / "data" / "en_lemma_lookup.json.gz"
+    path = Path(spec.origin).parent / "data" / "en_lemma_lookup.json.gz"
     return path if path.is_file() else None
 
 

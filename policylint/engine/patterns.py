@@ -392,7 +392,8 @@ class _Combined:
             state = store.load("phrases-" + key)
             if state is not None:
                 try:
-                    self._restore(state)
+                    with store.collector_paused():
+                        self._restore(state)
                     self.added = len(self.sets)
                     self.selections.clear()
                     self.segments_from = "segments-" + key
@@ -434,7 +435,8 @@ class _Combined:
             state = store.load(name)
             if state is not None:
                 try:
-                    found = _Selection(self, sets, state)
+                    with store.collector_paused():
+                        found = _Selection(self, sets, state)
                 except (TypeError, ValueError):  # not what this version stores
                     found = None
             if found is None:

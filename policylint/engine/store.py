@@ -15,6 +15,8 @@ off), else ``$XDG_CACHE_HOME/policylint``, else ``~/.cache/policylint``.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import io
 import os
@@ -57,6 +59,20 @@ def key(*parts: object) -> str:
     return digest.hexdigest()[:32]
 
 
+@contextlib.contextmanager
+def collector_paused():
+    """Keep the cyclic garbage collector from running while a large tree of
+    small containers with no cycles is built (a stored entry, or what is
+    made from one): run again and again meanwhile, it would find nothing."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
 def load(name: str):
     folder = directory()
     if folder is None:
@@ -64,7 +80,8 @@ def load(name: str):
     try:
         path = folder / f"{name}.pkl"
         data = path.read_bytes()
-        value = _PlainUnpickler(io.BytesIO(data)).load()
+        with collector_paused():
+            value = _PlainUnpickler(io.BytesIO(data)).load()
     except Exception:  # missing, unreadable or damaged: build it again
         return None
     try:
