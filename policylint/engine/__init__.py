@@ -88,8 +88,7 @@ class Engine:
         """Set-level findings for one folder from its documents' (path, kind, set_hits)."""
         findings: list[Finding] = []
         for rule in self.set_rules:
-            rows = [(path, kind, hits.get(rule.code)) for path, kind, hits in docs]
-            findings.extend(set_findings(rule, folder, rows))
+            findings.extend(set_findings(rule, folder, docs))
         return findings
 
 

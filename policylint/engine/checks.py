@@ -478,17 +478,19 @@ def set_hit(rule: Rule, analysed: Analysed) -> bool | None:
     return _doc_has(c["require"], analysed)
 
 
-def set_findings(rule: Rule, folder: str, docs: list[tuple[str, str | None, bool | None]]) -> list[Finding]:
+def set_findings(rule: Rule, folder: str, docs: list[tuple[str, str | None, dict[str, bool | None]]]) -> list[Finding]:
     """One finding for the folder when the set does not satisfy the rule.
-    ``docs`` holds (path, kind, set_hit) for each completely read document."""
+    ``docs`` holds (path, kind, set hits by rule code) for each completely
+    read document. Two passes over ``docs`` and no object made per document
+    but the lists of paths: a state-wide folder has tens of thousands."""
     c = rule.compiled.get("set")
     if c is None:
         return []
-    kinds = {kind for _, kind, _ in docs}
-    if c["has"] and not (c["has"] & kinds):
+    if c["has"] and not any(kind in c["has"] for _, kind, _ in docs):
         return []
-    looked = [(path, hit) for path, kind, hit in docs if kind in c["kinds"]]
-    lacking = [path for path, hit in looked if not hit]
+    wanted, code = c["kinds"], rule.code
+    looked = [path for path, kind, _ in docs if kind in wanted]
+    lacking = [path for path, kind, hits in docs if kind in wanted and not hits.get(code)]
     if c["every"]:
         if not lacking:
             return []
@@ -496,7 +498,7 @@ def set_findings(rule: Rule, folder: str, docs: list[tuple[str, str | None, bool
     else:
         if len(lacking) < len(looked):
             return []
-        names = tuple(path for path, _ in looked)
+        names = tuple(looked)
     message = _fmt(c["message"], folder=folder, count=str(len(names)),
                    documents=", ".join(n.rsplit("/", 1)[-1] for n in names))
     return [Finding(rule.code, rule.name, c["severity"], folder, message, Location(), None,
@@ -506,5 +508,5 @@ def set_findings(rule: Rule, folder: str, docs: list[tuple[str, str | None, bool
 
 def check_set(rule: Rule, folder: str, analysed_docs: list[Analysed]) -> list[Finding]:
     """Set-level check over analysed documents (used by rule examples and tests)."""
-    docs = [(a.document.path, a.document.kind, set_hit(rule, a)) for a in analysed_docs]
+    docs = [(a.document.path, a.document.kind, {rule.code: set_hit(rule, a)}) for a in analysed_docs]
     return set_findings(rule, folder, docs)
