@@ -60,9 +60,12 @@ def run_all(files: list[Path], options, engine) -> list:
         # touch (and so copy) the shared pages each time it runs.
         gc.freeze()
         ctx = multiprocessing.get_context("fork")
+        # Largest files first: a big file started last would keep one worker
+        # busy while the others wait. Outcomes still go back in file order.
+        order = sorted(todo, key=lambda i: -_size(files[i]))
         with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init,
                                  initargs=(engine, worker_options)) as pool:
-            for i, outcome in zip(todo, pool.map(_work, [files[i] for i in todo], chunksize=1)):
+            for i, outcome in zip(order, pool.map(_work, [files[i] for i in order], chunksize=1)):
                 done += 1
                 if options.progress:
                     options.progress(done, len(files), str(files[i]))
@@ -71,6 +74,13 @@ def run_all(files: list[Path], options, engine) -> list:
         for i in todo:
             store.put(files[i], outcomes[i])
     return outcomes
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # reported when it is read
 
 
 def default_jobs() -> int:
