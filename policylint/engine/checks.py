@@ -225,6 +225,17 @@ def _sentence(doc, token: int):
     return doc[v.sent_start[token]:v.sent_end[token]]
 
 
+def _sentence_text(doc, token: int) -> str:
+    """The text of the sentence holding a token, made once per sentence (a
+    Span makes its text anew each time, token by token)."""
+    v = context.view(doc)
+    start = v.sent_start[token]
+    text = v.sentence_texts.get(start)
+    if text is None:
+        text = v.sentence_texts[start] = doc[start:v.sent_end[token]].text
+    return text
+
+
 def _blocks_with(analysed: Analysed, sets: list[PhraseSet]):
     """Body blocks, in order, where one of ``sets`` has a match."""
     seen = {ab.index for ps in sets for ab, _ in analysed.hits(ps, body=True)}
@@ -289,20 +300,20 @@ def check_document(rule: Rule, analysed: Analysed) -> list[Finding]:
 
 
 def _excused(rule: Rule, ab: AnalysedBlock, s: int, e: int, ignore: set[str], phrase: str = "") -> bool:
-    sent = _sentence(ab.doc, s)
+    sent_text = _sentence_text(ab.doc, s)
     if "negation" in ignore and context.is_negated(ab.doc, s, e, phrase):
         return True
     if "disclaimer" in ignore and ab.disclaimer:
         return True
-    if "advocacy" in ignore and context.is_advocacy(sent.text):
+    if "advocacy" in ignore and context.is_advocacy(sent_text):
         return True
-    if "learning" in ignore and context.is_learning(sent.text):
+    if "learning" in ignore and context.is_learning(sent_text):
         return True
     if "other-role" in ignore and context.attributed_elsewhere(ab.doc, s, e):
         return True
-    if "criteria" in ignore and context.is_criteria(sent.text, ab.labels):
+    if "criteria" in ignore and context.is_criteria(sent_text, ab.labels):
         return True
-    return bool(rule.compiled["unless"]) and rule.compiled["unless"].search(sent)
+    return bool(rule.compiled["unless"]) and rule.compiled["unless"].search(_sentence(ab.doc, s))
 
 
 def _forbid(rule: Rule, analysed: Analysed) -> list[Finding]:
@@ -316,11 +327,12 @@ def _forbid(rule: Rule, analysed: Analysed) -> list[Finding]:
                 if _excused(rule, ab, s, e, c["ignore"], g.phrases.phrases[i]):
                     continue
                 sent = _sentence(ab.doc, s)
+                sent_text = _sentence_text(ab.doc, s)
                 if (sent.start, id(g)) in seen_sents:
                     continue  # one finding per sentence for each group of phrases
                 seen_sents.add((sent.start, id(g)))
                 severity = g.pattern.severity or rule.severity
-                q = _qualifier(ab, sent.text)
+                q = _qualifier(ab, sent_text)
                 for want_q, sentence_ps, sev in c["severity_when"]:
                     if want_q is not None and want_q != (q or "none"):
                         continue
@@ -330,7 +342,7 @@ def _forbid(rule: Rule, analysed: Analysed) -> list[Finding]:
                     break
                 span = ab.doc[s:e]
                 evidence = ab.block.text[span.start_char:span.end_char]
-                values = {"evidence": evidence, "sentence": sent.text.strip()}
+                values = {"evidence": evidence, "sentence": sent_text.strip()}
                 out.append(_finding(
                     rule, analysed, _fmt(g.pattern.message or rule.message, **values), severity,
                     _suggestions(g.pattern.suggest or rule.suggest, **values), ab, span.start_char, span.end_char))
@@ -359,6 +371,7 @@ def _substitute(rule: Rule, analysed: Analysed) -> list[Finding]:
                 if any(es < e and s < ee for es, ee in exempt_spans):
                     continue
                 sent = _sentence(ab.doc, s)
+                sent_text = _sentence_text(ab.doc, s)
                 if term_exempt and term_exempt.search(sent):
                     continue
                 if c["unless"] and c["unless"].search(sent):
@@ -366,15 +379,15 @@ def _substitute(rule: Rule, analysed: Analysed) -> list[Finding]:
                 span = ab.doc[s:e]
                 rel_s, rel_e = span.start_char - sent.start_char, span.end_char - sent.start_char
                 severity = g.pattern.severity or rule.severity
-                if context.in_quotes(sent.text, rel_s, rel_e):
-                    if CRITIQUE_RE.search(sent.text):
+                if context.in_quotes(sent_text, rel_s, rel_e):
+                    if CRITIQUE_RE.search(sent_text):
                         continue  # a mention in order to critique it
                     severity = "info"
                 evidence = ab.block.text[span.start_char:span.end_char]
                 uses = list(g.pattern.suggest)
-                suggestions = [f"Rewrite as: \"{_rewrite(sent.text.strip(), rel_s - (len(sent.text) - len(sent.text.lstrip())), rel_e - (len(sent.text) - len(sent.text.lstrip())), uses[0])}\""]
+                suggestions = [f"Rewrite as: \"{_rewrite(sent_text.strip(), rel_s - (len(sent_text) - len(sent_text.lstrip())), rel_e - (len(sent_text) - len(sent_text.lstrip())), uses[0])}\""]
                 suggestions += [f"Or use \"{u}\" instead of \"{evidence}\"" for u in uses[1:]]
-                values = {"evidence": evidence, "use": uses[0], "sentence": sent.text.strip()}
+                values = {"evidence": evidence, "use": uses[0], "sentence": sent_text.strip()}
                 out.append(_finding(rule, analysed, _fmt(g.pattern.message or rule.message, **values), severity,
                                     suggestions, ab, span.start_char, span.end_char))
     return out
@@ -384,7 +397,7 @@ def _group_satisfied(g: Group, analysed: Analysed, in_section: tuple[str, ...]) 
     for ab, (i, s, e) in analysed.hits(g.phrases):
         if context.is_negated(ab.doc, s, e, g.phrases.phrases[i]):
             continue
-        if in_section and not _in_section(ab, _sentence(ab.doc, s).text, in_section):
+        if in_section and not _in_section(ab, _sentence_text(ab.doc, s), in_section):
             continue
         return True
     return False
@@ -410,12 +423,13 @@ def _require(rule: Rule, analysed: Analysed) -> list[Finding]:
             if context.is_negated(ab.doc, s, e, g.phrases.phrases[i]):
                 continue
             sent = _sentence(ab.doc, s)
-            if g.qualifier and _qualifier(ab, sent.text) != g.qualifier:
+            sent_text = _sentence_text(ab.doc, s)
+            if g.qualifier and _qualifier(ab, sent_text) != g.qualifier:
                 continue
             if c["unless"] and c["unless"].search(sent):
                 continue
             span = ab.doc[s:e]
-            values = {"evidence": ab.block.text[span.start_char:span.end_char], "sentence": sent.text.strip()}
+            values = {"evidence": ab.block.text[span.start_char:span.end_char], "sentence": sent_text.strip()}
             out.append(_finding(rule, analysed, _fmt(g.pattern.message or rule.message, **values),
                                 g.pattern.severity or rule.severity,
                                 _suggestions(g.pattern.suggest or rule.suggest, **values),
@@ -455,10 +469,11 @@ def _conditional(rule: Rule, analysed: Analysed) -> list[Finding]:
             if context.is_negated(ab.doc, s, e, g.phrases.phrases[i]):
                 continue
             sent = _sentence(ab.doc, s)
+            sent_text = _sentence_text(ab.doc, s)
             if c["unless"] and c["unless"].search(sent):
                 continue
             span = ab.doc[s:e]
-            values = {"evidence": ab.block.text[span.start_char:span.end_char], "sentence": sent.text.strip()}
+            values = {"evidence": ab.block.text[span.start_char:span.end_char], "sentence": sent_text.strip()}
             return [_finding(rule, analysed, _fmt(g.pattern.message or rule.message, **values),
                              g.pattern.severity or rule.severity,
                              _suggestions(g.pattern.suggest or rule.suggest, **values), ab,

@@ -73,7 +73,7 @@ class _View:
     lower-cased texts and punctuation flags when asked for (``view(doc,
     tokens=True)``). It keeps no reference to the Doc, which holds it."""
 
-    __slots__ = ("sent_start", "sent_end", "lemmas", "lowers", "punct")
+    __slots__ = ("sent_start", "sent_end", "lemmas", "lowers", "punct", "sentence_texts")
 
     def __init__(self, doc):
         n = len(doc)
@@ -88,6 +88,7 @@ class _View:
         self.lemmas: list[str] = []
         self.lowers: list[str] = []
         self.punct: list[bool] = []
+        self.sentence_texts: dict[int, str] = {}  # by first token: filled by the checks as they ask
 
 
 def view(doc, tokens: bool = False) -> _View:
