@@ -241,7 +241,7 @@ def rows_folder(tmp: Path, quick: bool, repeat: int) -> list[tuple]:
     j2, j1, slowdown = paired(
         lambda: run_cmd([EXE, "check", str(corpus), "--no-cache", "--jobs", "1", "-q"], cwd=tmp),
         lambda: run_cmd([EXE, "check", str(corpus), "--no-cache", "--jobs", "2", "-q"], cwd=tmp),
-        max(1, (repeat + 1) // 2))
+        max(1, repeat))
     shutil.rmtree(cache / ".policylint_cache", ignore_errors=True)
     first = median_time(lambda: (shutil.rmtree(cache / ".policylint_cache", ignore_errors=True),
                                  run_cmd([EXE, "check", str(corpus), "--jobs", "1", "-q"], cwd=cache)), 1)
