@@ -5,6 +5,12 @@ Workers are forked after the engine is built, so the language pipeline and
 the compiled rules are shared, not rebuilt. Each file comes back as a small
 ``Outcome``; results are returned in the order the files were given, so the
 output does not depend on the number of workers.
+
+Building the engine (importing spaCy above all) takes about a second in
+which only one core works. Meanwhile a reader process, forked before spaCy
+is imported, reads and classifies files (which needs no spaCy) and sends
+the documents back; when the engine is ready the reader is stopped, and
+the workers, forked with those documents in memory, only analyse them.
 """
 
 from __future__ import annotations
@@ -12,6 +18,9 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import pickle
+import sys
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -20,17 +29,73 @@ from policylint import cache as result_cache
 
 _ENGINE = None
 _OPTIONS = None
+_READ: dict[int, tuple] = {}  # files read ahead, by index: what read_and_classify gave
 
 
-def _init(engine, options) -> None:
-    global _ENGINE, _OPTIONS
-    _ENGINE, _OPTIONS = engine, options
+def _init(engine, options, read) -> None:
+    global _ENGINE, _OPTIONS, _READ
+    _ENGINE, _OPTIONS, _READ = engine, options, read
 
 
-def _work(path: Path):
-    from policylint.run import process
+def _work(task: tuple[int, Path]):
+    from policylint.run import finish, process
 
+    i, path = task
+    read = _READ.get(i)
+    if read is not None:
+        return finish(read, _ENGINE)
     return process(path, _OPTIONS, _ENGINE)
+
+
+def _read_files(files: list[Path], order: list[int], options, sender) -> None:
+    """In the reader process: read and classify files in ``order``, sending
+    each result as it is done, until killed or finished."""
+    from policylint.run import read_and_classify
+
+    try:
+        for i in order:
+            sender.send((i, read_and_classify(files[i], options)))
+    except BaseException:  # noqa: BLE001 - a broken pipe or a bug: the workers read what is left
+        pass
+    finally:
+        sender.close()
+
+
+class _ReadAhead:
+    """A reader process, forked now, whose results a thread of this process
+    collects until ``stop``: then the reader is killed (it only reads, so
+    that is safe) and what has fully arrived is returned. The thread only
+    takes the bytes off the pipe (waiting on it without the GIL), so the
+    main thread's work goes on undisturbed; they are unpickled at the end."""
+
+    def __init__(self, files: list[Path], order: list[int], options):
+        ctx = multiprocessing.get_context("fork")
+        self.messages: list[bytes] = []
+        receiver, sender = ctx.Pipe(duplex=False)
+        self.process = ctx.Process(target=_read_files, args=(files, order, options, sender), daemon=True)
+        self.process.start()
+        sender.close()
+        self.receiver = receiver
+        self.thread = threading.Thread(target=self._collect, daemon=True)
+        self.thread.start()
+
+    def _collect(self) -> None:
+        try:
+            while True:
+                self.messages.append(self.receiver.recv_bytes())
+        except BaseException:  # noqa: BLE001 - the reader stopped (or was stopped mid-message)
+            pass
+
+    def stop(self) -> dict[int, tuple]:
+        self.process.kill()
+        self.process.join()
+        self.thread.join()
+        self.receiver.close()
+        read = {}
+        for message in self.messages:  # whole messages only: recv_bytes returns nothing partial
+            i, result = pickle.loads(message)
+            read[i] = result
+        return read
 
 
 def run_all(files: list[Path], options, engine) -> list:
@@ -55,17 +120,22 @@ def run_all(files: list[Path], options, engine) -> list:
                 options.progress(done, len(files), str(files[i]))
             outcomes[i] = process(files[i], worker_options, engine)
     else:
-        engine.prepare()  # built once here, shared by the forked workers
+        # Largest files first: a big file started last would keep one worker
+        # busy while the others wait. Outcomes still go back in file order.
+        order = sorted(todo, key=lambda i: -_size(files[i]))
+        # The reader takes the smallest files, the workers' last ones.
+        ahead = _ReadAhead(files, order[::-1], worker_options) if "spacy" not in sys.modules else None
+        try:
+            engine.prepare()  # built once here, shared by the forked workers
+        finally:
+            read = ahead.stop() if ahead else {}
         # Keep the collector off what is already built, so the workers do not
         # touch (and so copy) the shared pages each time it runs.
         gc.freeze()
         ctx = multiprocessing.get_context("fork")
-        # Largest files first: a big file started last would keep one worker
-        # busy while the others wait. Outcomes still go back in file order.
-        order = sorted(todo, key=lambda i: -_size(files[i]))
         with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init,
-                                 initargs=(engine, worker_options)) as pool:
-            for i, outcome in zip(order, pool.map(_work, [files[i] for i in order], chunksize=1)):
+                                 initargs=(engine, worker_options, read)) as pool:
+            for i, outcome in zip(order, pool.map(_work, [(i, files[i]) for i in order], chunksize=1)):
                 done += 1
                 if options.progress:
                     options.progress(done, len(files), str(files[i]))

@@ -162,7 +162,12 @@ class Outcome:
 
 def process(path: Path, options: Options, engine) -> Outcome:
     """Read, classify, analyse and check one file."""
-    doc, info, findings = read_and_classify(path, options)
+    return finish(read_and_classify(path, options), engine)
+
+
+def finish(read: tuple[Document | None, FileResult, list[Finding]], engine) -> Outcome:
+    """Analyse and check one file that ``read_and_classify`` has read."""
+    doc, info, findings = read
     if doc is None:
         return Outcome(info, findings)
     analysed = engine.analyse(doc)
