@@ -242,32 +242,36 @@ def sentence_starts(doc) -> list[int]:
 
 class _Selection:
     """The part of the compiled phrases that some documents need (those of
-    the rules that apply to their kind): just their shapes, by anchor, and
-    the shapes' owners. The trie is every selection's: one of fewer segments
-    is scanned no faster (0.0485 s against 0.049 s on the benchmark's text),
-    and one trie loads in a fifth of the time eight did."""
+    the rules that apply to their kind): a trie of just their segments, and
+    just their shapes' owners."""
 
     def __init__(self, combined: "_Combined", sets: frozenset[int] | None, state: tuple | None = None):
         self.sets = sets  # None: every set
         self._plans: dict[int, tuple[list, dict[int, list[tuple]]]] | None = None
-        self.index = combined.index()
         if state is not None:
-            self.anchored, self.owners = state
+            index, self.anchored, self.owners = state
+            self.index = SegmentIndex.from_state(index)
             return
+        self.index = SegmentIndex()
         self.anchored: dict[int, list[int]] = {}  # anchor segment -> shapes
         self.owners: dict[int, tuple[tuple[int, int], ...]] = {}  # shape -> (set id, phrase index)
-        for shape_id, (_, _, _, anchor, _) in enumerate(combined.shapes):
+        added: set[int] = set()
+        for shape_id, (seg_ids, _, _, anchor, _) in enumerate(combined.shapes):
             owners = tuple(o for o in combined.owners[shape_id] if sets is None or o[0] in sets)
             if not owners:
                 continue
             self.owners[shape_id] = owners
             self.anchored.setdefault(anchor, []).append(shape_id)
+            for seg_id in seg_ids:
+                if seg_id not in added:
+                    added.add(seg_id)
+                    self.index.add(seg_id, combined.segments[seg_id])
 
     def covers(self, set_id: int) -> bool:
         return self.sets is None or set_id in self.sets
 
     def state(self) -> tuple:
-        return self.anchored, self.owners
+        return self.index.state(), self.anchored, self.owners
 
     def plans(self, combined: "_Combined") -> dict[int, tuple[list, dict[int, list[tuple]]]]:
         """Per anchor segment, what to do when it matches: the owners of its
@@ -316,7 +320,6 @@ class _Combined:
         self.shapes: list[tuple[tuple[int, ...], tuple[int, ...], frozenset[int], int, int]] = []
         self.owners: list[set[tuple[int, int]]] = []  # per shape
         self.selections: dict[frozenset[int] | None, _Selection] = {}
-        self._index: SegmentIndex | None = None  # every segment, for every selection
         self.segments_from: str | None = None  # the store entry holding the segments, not yet loaded
 
     def register(self, phrases: tuple[str, ...]) -> int:
@@ -375,7 +378,6 @@ class _Combined:
         """Drop everything compiled; keep the registered sets."""
         self.segment_ids, self.segments, self.shape_ids, self.shapes, self.owners = {}, [], {}, [], []
         self.added = 0
-        self._index = None
 
     def sync(self, use_store: bool = True) -> None:
         """Compile the sets registered since the last call (from the store
@@ -394,7 +396,6 @@ class _Combined:
                         self._restore(state)
                     self.added = len(self.sets)
                     self.selections.clear()
-                    self._index = None
                     self.segments_from = "segments-" + key
                     return
                 except (TypeError, ValueError):  # not what this version stores: compile afresh
@@ -418,35 +419,11 @@ class _Combined:
                     self.owners[shape_id].add((set_id, i))
         self.added = len(self.sets)
         self.selections.clear()
-        self._index = None
         if fresh:
             key = self._store_key()
             store.save("segments-" + key, ([[t.state() for t in tests] for tests in self.segments],
                                             self.segment_ids))
             store.save("phrases-" + key, self._state())
-
-    def index(self) -> SegmentIndex:
-        """The trie of every segment (from the store when an earlier run
-        built it for the same sets)."""
-        if self._index is None:
-            from policylint.engine import store
-
-            name = "index-" + self._store_key()
-            state = store.load(name)
-            if state is not None:
-                try:
-                    with store.collector_paused():
-                        self._index = SegmentIndex.from_state(state)
-                except (TypeError, ValueError):  # not what this version stores
-                    self._index = None
-            if self._index is None:
-                self._need_segments()
-                index = SegmentIndex()
-                for seg_id, tests in enumerate(self.segments):
-                    index.add(seg_id, tests)
-                store.save(name, index.state())
-                self._index = index
-        return self._index
 
     def selection(self, sets: frozenset[int] | None) -> _Selection:
         self.sync()
