@@ -5,9 +5,10 @@ each token's lemma and sentence start in one pass over the tokens.
 
 Sentence starts follow spaCy's sentencizer exactly (a sentence ends after
 its run of sentence-final punctuation), computed from token hashes instead
-of Token objects. Lemmas come from a lookup lemmatizer. It reads the English lemma table of spacy-lookups-data (the
-table spaCy's lookup lemmatizer uses), lemmatises the lower-cased form when
-the cased form is not in the table, and stores every lemma lower-cased.
+of Token objects. Lemmas come from a lookup in the English lemma table of
+spacy-lookups-data (the table spaCy's lookup lemmatizer uses): the
+lower-cased form is looked up when the cased form is not in the table, and
+every lemma is stored lower-cased.
 Rules match on ``LEMMA``, so "Administers", "administering" and
 "administered" all match "administer". Each distinct word is looked up once
 per process; after that a token's lemma costs one dictionary lookup.

@@ -78,3 +78,12 @@ def test_store_gives_the_same_matches_as_compiling(tmp_path, monkeypatch) -> Non
         runs.append(out.stdout)
     assert any(tmp_path.glob("selection-*.pkl"))
     assert runs[0] == runs[1] == runs[2] and runs[0].count("PL") > 0
+
+
+def test_search_in_a_doc_and_inside_a_span():
+    doc = build()("Peer workers listen. Nurses administer medication.")
+    ps = PhraseSet(["administer * medication"])
+    first, second = list(doc.sents)
+    assert ps.search(doc)
+    assert ps.search(second) and not ps.search(first)
+    assert not PhraseSet(["peer * medication"]).search(doc)

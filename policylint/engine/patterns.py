@@ -549,15 +549,6 @@ class PhraseSet:
     def __bool__(self) -> bool:
         return bool(self.phrases)
 
-    def _raw(self, doc) -> list[tuple[int, int, int]]:
-        """Raw matches in a Doc, or in a Span (positions relative to its Doc)."""
-        if self.id < 0:
-            return []
-        if hasattr(doc, "doc") and doc.doc is not doc:  # a Span
-            span = doc
-            return [m for m in _COMBINED.raw(span.doc, self.id) if m[1] >= span.start and m[2] <= span.end]
-        return _COMBINED.raw(doc, self.id)
-
     def matches(self, doc) -> list[tuple[int, int, int]]:
         """(phrase index, start token, end token) in a Doc: sentence-internal,
         non-overlapping, leftmost and then longest first."""
@@ -583,7 +574,9 @@ class PhraseSet:
         return out
 
     def search(self, doc) -> bool:
-        """Any match in a Doc or Span."""
-        if self.id >= 0 and not (hasattr(doc, "doc") and doc.doc is not doc):
-            return self.id in _COMBINED.matches(doc, self.id)
-        return bool(self._raw(doc))
+        """Any raw match in a Doc, or inside a Span (positions relative to its Doc)."""
+        if self.id < 0:
+            return False
+        if hasattr(doc, "doc") and doc.doc is not doc:  # a Span
+            return any(s >= doc.start and e <= doc.end for _, s, e in _COMBINED.raw(doc.doc, self.id))
+        return self.id in _COMBINED.matches(doc, self.id)
