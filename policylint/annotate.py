@@ -952,6 +952,18 @@ def plan_outputs(paths: list[Path], output: Path | None, config=None) -> list[tu
     return pairs
 
 
+def _output_problem(target: Path, inputs: list[Path]) -> str | None:
+    """Why ``target`` must not be written (it is an input, or exists and is
+    not a regular file: a device, a FIFO, a folder), or None."""
+    from policylint.io import OutputError, check_output
+
+    try:
+        check_output(target, inputs)
+    except OutputError as exc:
+        return str(exc)
+    return None
+
+
 def _inside(path: Path, folder: Path) -> bool:
     try:
         return folder.resolve() in path.resolve().parents
@@ -987,6 +999,10 @@ def annotate_file(source: Path, target: Path, options, engine, *, suggest: bool 
         return out
     if _same_file(source, target):
         out.error = f"refusing to write over the input {source}: choose another output (-o)"
+        return out
+    problem = _output_problem(target, [source])
+    if problem:
+        out.error = problem
         return out
     if target.exists() and not force:
         out.error = f"{target} exists: use --force to replace it"
@@ -1058,7 +1074,17 @@ def annotate_paths(paths: list[Path], output: Path | None, options, engine=None,
     pairs = plan_outputs(paths, output, options.config)
     now = now or dt.datetime.now(dt.timezone.utc)  # one date for every comment of the run
     outcomes = []
+    # Every input, not only each target's own: `annotate a/x.docx b/x.docx -o a/ --force`
+    # would otherwise write b's copy over the input a/x.docx.
+    inputs = [*(s for s, _ in pairs), *([options.config.path] if options.config.path else [])]
     for source, target in pairs:
+        problem = _output_problem(target, inputs)
+        if problem:
+            outcome = FileOutcome(source, error=problem)
+            outcomes.append(outcome)
+            if progress:
+                progress(outcome)
+            continue
         if engine is None and source.suffix.lower() == ".docx":
             engine = make_engine(options)
         outcome = annotate_file(source, target, options, engine, suggest=suggest, force=force, now=now)
@@ -1076,10 +1102,14 @@ def _split(values: tuple[str, ...]) -> set[str]:
 
 
 def _say(outcome: FileOutcome) -> None:
+    """One line per file for the terminal; names and reasons are data, so
+    control characters in them are shown escaped, never acted on."""
+    from policylint.report.text import terminal_safe as safe
+
     if outcome.error:
-        click.echo(f"{outcome.source}: error: {outcome.error}", err=True)
+        click.echo(f"{safe(str(outcome.source))}: error: {safe(outcome.error)}", err=True)
     elif outcome.skipped:
-        click.echo(f"{outcome.source}: {outcome.skipped}", err=True)
+        click.echo(f"{safe(str(outcome.source))}: {safe(outcome.skipped)}", err=True)
     else:
         w = outcome.written
         parts = [f"{w.comments} comment{'s' if w.comments != 1 else ''}"]
@@ -1087,9 +1117,9 @@ def _say(outcome: FileOutcome) -> None:
             parts.append(f"{w.changes + w.additions} tracked change{'s' if w.changes + w.additions != 1 else ''}")
         if w.removed:
             parts.append(f"{w.removed} earlier policylint comment{'s' if w.removed != 1 else ''} replaced")
-        click.echo(f"{outcome.source} -> {outcome.output}: {', '.join(parts)}")
+        click.echo(f"{safe(str(outcome.source))} -> {safe(str(outcome.output))}: {', '.join(parts)}")
         for note in w.loose:
-            click.echo(f"  note: {note}", err=True)
+            click.echo(f"  note: {safe(note)}", err=True)
 
 
 @click.command("annotate")

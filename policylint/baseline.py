@@ -32,7 +32,8 @@ def fingerprint(f: Finding, base: Path) -> str:
     text = f.evidence if f.evidence is not None else f.message
     norm = re.sub(r"\s+", " ", text).strip().lower()
     key = "\0".join((f.name, _relative(f.path, base), norm))
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+    # surrogateescape: a file name that is not UTF-8 hashes as its own bytes.
+    return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
 
 def write(path: Path, findings: list[Finding]) -> None:
@@ -42,7 +43,9 @@ def write(path: Path, findings: list[Finding]) -> None:
           "path": _relative(f.path, base), "evidence": f.evidence} for f in findings),
         key=lambda e: (e["path"], e["rule"], e["fingerprint"]))
     data = {"version": VERSION, "tool": "policylint", "findings": entries}
-    write_atomic(path, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    from policylint.report.json_format import dumps  # escapes what UTF-8 cannot hold (a non-UTF-8 file name)
+
+    write_atomic(path, (dumps(data) + "\n").encode("utf-8"))
 
 
 class BaselineError(ValueError):

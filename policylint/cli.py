@@ -1,7 +1,8 @@
 """Command line: click commands that parse arguments and call the pieces.
 
 Exit codes: 0 nothing at or above ``--fail-on``; 1 findings; 2 usage,
-configuration or internal error. Heavy imports (spaCy, readers, rules)
+configuration or internal error (an output that would replace an input is a
+usage error); 130 interrupted (Ctrl-C). Heavy imports (spaCy, readers, rules)
 happen inside the commands that need them.
 """
 
@@ -102,6 +103,7 @@ def check(paths, fmt, output, kind, fail_on, select, ignore, config_path, baseli
                          "fail-on": fail_on or config.fail_on})
         click.echo(json.dumps(settings, indent=2))
         return
+    _check_outputs(output, write_baseline, list(paths), config, baseline)
     interactive = sys.stderr.isatty() and not quiet and not os.environ.get("CI")
     if interactive:
         options.progress = _progress
@@ -137,9 +139,29 @@ def check(paths, fmt, output, kind, fail_on, select, ignore, config_path, baseli
     sys.exit(1 if failed else 0)
 
 
+def _check_outputs(output, write_baseline, paths, config, baseline) -> None:
+    """Refuse, before anything runs, an output that would replace a document
+    being checked, the configuration or baseline read, or something that is
+    not a regular file (see ``policylint.io.check_output``)."""
+    from policylint.io import OutputError, check_output
+
+    read = [*paths, *([config.path] if config.path else [])]
+    for target, inputs, hint in ((output, [*read, *([baseline] if baseline else [])], "'-o' / '--output'"),
+                                 (write_baseline, read, "'--write-baseline'")):
+        if target is None:
+            continue
+        try:
+            check_output(target, inputs, config)
+        except OutputError as exc:
+            raise click.BadParameter(str(exc), param_hint=hint) from None
+
+
 def _progress(done: int, total: int, path: str) -> None:
+    from policylint.report.text import terminal_safe
+
     width = 24
     filled = int(width * done / max(total, 1))
+    path = terminal_safe(path)
     name = path if len(path) <= 50 else "..." + path[-47:]
     click.echo(f"\r\033[K[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name}", err=True, nl=False)
 
@@ -219,7 +241,13 @@ def _example_text(e) -> str:
     return " ".join(text.split())
 
 
+INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a program stopped by Ctrl-C
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit code. Ctrl-C gives 130 once the
+    exception has unwound (temporary files removed, worker pools shut), so
+    a script can tell an interrupted run from a failed one."""
     try:
         cli.main(args=argv, prog_name="policylint", standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -227,9 +255,16 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         exc.show()
         return 2
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        # click turns Ctrl-C inside a command into Abort (and prints a newline).
+        if isinstance(exc.__cause__, KeyboardInterrupt):
+            click.echo("Interrupted.", err=True)
+            return INTERRUPTED
         click.echo("Aborted.", err=True)
         return 2
+    except KeyboardInterrupt:
+        click.echo("\nInterrupted.", err=True)
+        return INTERRUPTED
     except SystemExit as exc:
         return int(exc.code or 0)
     except Exception as exc:  # internal error: a clear message, exit 2

@@ -2,12 +2,18 @@
 ``policylint.toml`` / ``.policylint.toml``, found by walking up from the
 first path checked; ``--config`` names one. Command-line options win.
 
-Unknown keys are errors that name the key.
+Unknown keys are errors that name the key. A mistake is never skipped: a
+``pyproject.toml`` that is not valid TOML, met while looking for the
+configuration, is an error (it may hold the ``[tool.policylint]`` table that
+was meant), and so is a limit of the wrong type (a float for a byte count)
+or a time limit that is not a finite positive number (``nan`` and ``inf``
+would turn it off).
 """
 
 from __future__ import annotations
 
 import fnmatch
+import math
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -21,6 +27,8 @@ KINDS = (
 )
 FAIL_ON = ("info", "warning", "error", "never")
 LIMIT_KEYS = {f.name.replace("_", "-"): f.name for f in fields(Limits)}
+# The type each limit must have: "int" or "float", as Limits declares it.
+LIMIT_TYPES = {f.name: str(f.type) for f in fields(Limits)}
 # Per-rule options: phrases an organisation adds to a rule's vocabulary.
 RULE_OPTION_KEYS = {"extra-patterns", "extra-require", "extra-unless", "severity"}
 KEYS = {
@@ -109,7 +117,9 @@ def _match(rel: str, pattern: str) -> bool:
 
 
 def find_config(start: Path) -> Path | None:
-    """The nearest configuration file at or above ``start``."""
+    """The nearest configuration file at or above ``start``. A
+    ``pyproject.toml`` without ``[tool.policylint]`` is passed over; one
+    that cannot be read or parsed is a ``ConfigError``."""
     here = start.resolve()
     if here.is_file() or not here.exists():
         here = here.parent
@@ -120,11 +130,8 @@ def find_config(start: Path) -> Path | None:
                 continue
             if name != "pyproject.toml":
                 return candidate
-            try:
-                data = tomllib.loads(candidate.read_text(encoding="utf-8"))
-            except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError):
-                continue
-            if "policylint" in data.get("tool", {}):
+            tool = _toml(candidate).get("tool", {})
+            if isinstance(tool, dict) and "policylint" in tool:
                 return candidate
     return None
 
@@ -137,15 +144,25 @@ def _strings(value: Any, key: str) -> list[str]:
     return value
 
 
-def load_config(path: Path) -> Config:
+def _toml(path: Path) -> dict[str, Any]:
+    """A TOML file's table; a ``ConfigError`` naming the file if it cannot be read or parsed."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not valid TOML: not UTF-8 text") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def load_config(path: Path) -> Config:
+    data = _toml(path)
     if path.name == "pyproject.toml":
-        data = data.get("tool", {}).get("policylint", {})
+        tool = data.get("tool", {})
+        data = tool.get("policylint", {}) if isinstance(tool, dict) else {}
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: [tool.policylint] must be a table")
     try:
         return parse(data, path)
     except ConfigError as exc:
@@ -204,15 +221,27 @@ def parse(data: dict[str, Any], path: Path | None = None) -> Config:
     for key, value in limits.items():
         if key not in LIMIT_KEYS:
             raise ConfigError(f"unknown key 'limits.{key}' (known: {', '.join(sorted(LIMIT_KEYS))})")
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
-            raise ConfigError(f"limits.{key} must be a positive number")
-        changes[LIMIT_KEYS[key]] = value
+        changes[LIMIT_KEYS[key]] = _limit(key, value, LIMIT_TYPES[LIMIT_KEYS[key]])
     cfg.limits = replace(Limits(), **changes)
     model = data.get("model")
     if model is not None and not isinstance(model, str):
         raise ConfigError("'model' must be a string")
     cfg.model = model
     return cfg
+
+
+def _limit(key: str, value: Any, kind: str) -> int | float:
+    """A limit's value, checked: a count or a size is a positive integer
+    (``5e7`` is a float in TOML: write ``50_000_000``); a time or a ratio is
+    a finite positive number."""
+    if kind == "int":
+        if type(value) is not int or value <= 0:
+            raise ConfigError(f"limits.{key} must be a positive integer (write 50_000_000, not 5e7), "
+                              f"not {value!r}")
+        return value
+    if type(value) not in (int, float) or not math.isfinite(value) or value <= 0:
+        raise ConfigError(f"limits.{key} must be a finite positive number, not {value!r}")
+    return float(value)
 
 
 def resolve(paths: list[Path], explicit: Path | None) -> Config:

@@ -134,6 +134,64 @@ def patterns(value: Any, path: str, key: str) -> tuple[Pattern, ...]:
     return tuple(out)
 
 
+# YAML anchors and aliases let a small file stand for a huge one: nine
+# levels of ten aliases each ("billion laughs") are 1.3 KB of text and a
+# thousand million strings once expanded, which the cache key (and the
+# rule compiler) does. A rule file is allowed a few aliases, to share a list
+# between groups, within a budget: at most MAX_ALIASES alias uses, standing
+# for at most MAX_ALIASED_NODES nodes in all once expanded. An alias to a
+# collection that is still open (a recursive structure) is refused too.
+MAX_ALIASES = 100
+MAX_ALIASED_NODES = 10_000
+
+
+def _check_aliases(loader_class, text: str, where: str) -> None:
+    """Walk the YAML events of ``text`` (no objects are built), counting
+    what each alias stands for; a ``RuleError`` beyond the budget.
+
+    The events come from the same parser that then loads the text (libyaml's
+    when PyYAML has it), so the count is of what will be loaded."""
+    from yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
+
+    parser = loader_class(text)
+    sizes: dict[str, int] = {}  # anchor -> nodes it stands for, aliases expanded
+    open_: list[list] = []  # [anchor, nodes so far] of each collection not yet ended
+    uses = aliased = 0
+
+    def add(n: int) -> None:
+        if open_:
+            open_[-1][1] += n
+
+    try:
+        while parser.check_event():
+            event = parser.get_event()
+            if isinstance(event, AliasEvent):
+                uses += 1
+                if any(anchor == event.anchor for anchor, _ in open_):
+                    raise RuleError(where, "(file)", f"the alias *{event.anchor} refers to a collection that "
+                                                     "contains it; recursive YAML is not allowed in a rule file")
+                n = sizes.get(event.anchor, 1)  # an undefined alias: the loader reports it
+                aliased += n
+                if uses > MAX_ALIASES or aliased > MAX_ALIASED_NODES:
+                    raise RuleError(where, "(file)", f"uses YAML aliases beyond the budget of a rule file "
+                                                     f"({MAX_ALIASES} aliases, {MAX_ALIASED_NODES} nodes "
+                                                     "expanded); write the lists out instead")
+                add(n)
+            elif isinstance(event, ScalarEvent):
+                if event.anchor is not None:
+                    sizes[event.anchor] = 1
+                add(1)
+            elif isinstance(event, CollectionStartEvent):
+                open_.append([event.anchor, 1])
+            elif isinstance(event, CollectionEndEvent):
+                anchor, n = open_.pop()
+                if anchor is not None:
+                    sizes[anchor] = n
+                add(n)
+    finally:
+        parser.dispose()
+
+
 def _parse(text: str, where: str) -> Any:
     """A rule file's YAML, from the store when this exact text was parsed before."""
     import hashlib
@@ -147,9 +205,10 @@ def _parse(text: str, where: str) -> Any:
         return data
     import yaml  # only when the text is new: importing it takes longer than the stored answer
 
+    # libyaml's safe loader when PyYAML has it (ten times faster), else PyYAML's own.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        # libyaml's safe loader when PyYAML has it (ten times faster), else PyYAML's own.
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        _check_aliases(loader, text, where)
         data = yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:
         raise RuleError(where, "(file)", f"is not valid YAML: {exc}") from None

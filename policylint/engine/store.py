@@ -6,8 +6,16 @@ lists, policylint's version and the source of the modules that compile and
 match, spaCy's version and the lemma table. A changed rule or a new version
 gives a new key, so an entry is never stale. Entries hold only plain values
 (numbers, strings, tuples, lists, dicts) and are read with an unpickler that
-refuses anything else. Any failure to read or write is ignored: the store
-only saves time.
+refuses anything else: no class or function is ever looked up, so an entry
+cannot run code. Any failure to read or write is ignored: the store only
+saves time.
+
+Still, an entry decides what a run finds. So, as ssh does with its files,
+the store is used only when its folder is owned by the current user and not
+writable by group or others, and an entry is read only when it is a regular
+file with the same owner and no group or other write permission (entries
+are written owner-only). A store that fails this is not used (one note on
+stderr says why); the run then builds what it needs, more slowly.
 
 Location: ``$POLICYLINT_STORE`` when set (an empty value turns the store
 off), else ``$XDG_CACHE_HOME/policylint``, else ``~/.cache/policylint``.
@@ -21,6 +29,8 @@ import hashlib
 import io
 import os
 import pickle
+import stat
+import sys
 from pathlib import Path
 
 _SOURCES = ("trie.py", "patterns.py")
@@ -38,6 +48,52 @@ def directory() -> Path | None:
         return Path(configured) if configured else None
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "policylint"
+
+
+def _private(info: os.stat_result) -> bool:
+    """Owned by this user and writable by nobody else."""
+    if not hasattr(os, "geteuid"):  # Windows: no owner and mode bits to compare
+        return True
+    return info.st_uid == os.geteuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+_noted: set[str] = set()
+
+
+def _trusted(folder: Path) -> bool:
+    """Whether ``folder`` (following a link: what counts is the folder the
+    entries are in) is a folder this user alone can write to."""
+    try:
+        info = os.stat(folder)
+    except OSError:
+        return False  # not made yet: nothing to read
+    if stat.S_ISDIR(info.st_mode) and _private(info):
+        return True
+    if str(folder) not in _noted:
+        _noted.add(str(folder))
+        print(f"policylint: not using the phrase store {folder}: it must be a folder owned by you and not "
+              f"writable by group or others (chmod go-w); runs build the phrase tables afresh", file=sys.stderr)
+    return False
+
+
+def _read_private(path: Path) -> bytes | None:
+    """The bytes of ``path`` if it is a regular file owned by this user and
+    writable by nobody else; else None."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or not _private(info):
+            return None
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            return fh.read()
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def key(*parts: object) -> str:
@@ -75,11 +131,13 @@ def collector_paused():
 
 def load(name: str):
     folder = directory()
-    if folder is None:
+    if folder is None or not _trusted(folder):
+        return None
+    path = folder / f"{name}.pkl"
+    data = _read_private(path)
+    if data is None:
         return None
     try:
-        path = folder / f"{name}.pkl"
-        data = path.read_bytes()
         with collector_paused():
             value = _PlainUnpickler(io.BytesIO(data)).load()
     except Exception:  # missing, unreadable or damaged: build it again
@@ -99,7 +157,9 @@ def save(name: str, value: object) -> None:
         from policylint.io import write_atomic
 
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        write_atomic(folder / f"{name}.pkl", pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        if not _trusted(folder):
+            return
+        write_atomic(folder / f"{name}.pkl", pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), mode=0o600)
         _prune(folder)
     except Exception:  # a read-only home, a full disk: run without the store
         pass

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
+# Control characters other than tab and line breaks (line breaks are encoded
+# below), and lone surrogates: written as escapes, so a file name cannot
+# colour the log or fail to be written.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def _data(text: str) -> str:
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                        else f"\\u{ord(m.group()):04x}", text)
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 

@@ -60,9 +60,9 @@ class _KeepDocuments:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._engine, name)
 
-    def analyse(self, document: Document):
+    def analyse(self, document: Document, deadline=None):
         self.documents[document.path] = document
-        return self._engine.analyse(document)
+        return self._engine.analyse(document, deadline)
 
 
 @dataclass
@@ -436,14 +436,6 @@ def render_html(result, documents: Mapping[str, Document] | Iterable[Document], 
 # -- the command -------------------------------------------------------------------
 
 
-def _is_input(output: Path, paths: Sequence[Path]) -> bool:
-    from policylint.run import discover
-
-    target = output.resolve()
-    files, _ = discover(list(paths))
-    return any(target == Path(p).resolve() for p in (*paths, *files))
-
-
 @click.command("report")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
@@ -459,16 +451,19 @@ def command(paths, output, kind, title) -> None:
     """
     from policylint.config import ConfigError, resolve
     from policylint.engine.rules import RuleError
-    from policylint.io import write_atomic
+    from policylint.io import OutputError, check_output, write_atomic
     from policylint.run import Options
 
     paths = list(paths)
-    if _is_input(output, paths):
-        raise click.UsageError(f"{output} is one of the documents being checked; choose another output file")
     try:
         config = resolve(paths, None)
     except ConfigError as exc:
         raise click.ClickException(f"configuration: {exc}") from None
+    try:
+        # Not a document being checked (nor the configuration), not a device or FIFO.
+        check_output(output, [*paths, *([config.path] if config.path else [])], config)
+    except OutputError as exc:
+        raise click.BadParameter(str(exc), param_hint="'-o' / '--output'") from None
     options = Options(config=config, kind=kind)
     try:
         collected = collect(paths, options)

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 
 from policylint import __version__
 
 SCHEMA_VERSION = 1
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def dumps(data) -> str:
+    """``data`` as indented JSON, non-ASCII text kept readable. Control
+    characters come out as escapes (``json`` does that); so do lone
+    surrogates, the undecodable bytes of a file name that is not UTF-8,
+    which ``json`` would leave raw and which cannot be written as UTF-8."""
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def render(result, rules=()) -> str:
@@ -24,4 +35,4 @@ def render(result, rules=()) -> str:
                     "error": by["error"], "warning": by["warning"], "info": by["info"]},
         "notes": list(result.notes),
     }
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return dumps(data) + "\n"

@@ -6,12 +6,12 @@ the page/paragraph/part. Set-level findings point at the folder."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from urllib.parse import quote
 
 from policylint import __version__
 from policylint.baseline import fingerprint
+from policylint.report.json_format import dumps
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
@@ -51,7 +51,8 @@ def _uri(path: str) -> str:
         rel = p.resolve().relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
         return p.resolve().as_uri() + ("/" if p.is_dir() else "")
-    return quote(rel) + ("/" if p.is_dir() else "")
+    # surrogateescape: the undecodable bytes of a non-UTF-8 name become their %XX escapes.
+    return quote(rel, errors="surrogateescape") + ("/" if p.is_dir() else "")
 
 
 def _location(f) -> dict:
@@ -108,4 +109,4 @@ def render(result, rules=()) -> str:
             "columnKind": "unicodeCodePoints",
         }],
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return dumps(doc) + "\n"

@@ -2,16 +2,42 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from itertools import groupby
 
 from policylint.findings import Finding
 
+# What a terminal would act on instead of showing: C0 and C1 controls (ESC
+# starts colour and cursor sequences, a newline would start a forged
+# finding line), line and paragraph separators, the bidirectional overrides
+# and isolates that reorder what is shown, and lone surrogates (the bytes of
+# a file name that is not UTF-8), which cannot be written out at all.
+# Everything else, accents, other scripts, emoji, non-breaking spaces, is
+# shown as it is.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(match: re.Match) -> str:
+    ch = match.group()
+    if ch in _NAMED:
+        return _NAMED[ch]
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with what a terminal would act on written as an escape
+    (``\\n``, ``\\x1b``, ``\\u202e``): file names and document text are
+    data, and must neither forge lines nor colour or move the cursor."""
+    return _UNSAFE.sub(_escape, text)
+
 
 def position(f: Finding) -> str:
     """``path:line:col`` (text), ``path:page:line:col`` (PDF), ``path:paragraph:col`` (DOCX)."""
     loc = f.location
-    parts = [f.path]
+    parts = [terminal_safe(f.path)]
     if loc.page is not None:
         parts.append(str(loc.page))
     if loc.line is not None:
@@ -45,27 +71,28 @@ def render(result, rules=(), color: bool = False) -> str:
     def bold(s: str) -> str:
         return click.style(s, bold=True) if color else s
 
+    safe = terminal_safe
     kinds = {fr.path: fr for fr in result.files}
     lines: list[str] = []
     for path, group in groupby(result.findings, key=lambda f: f.path):
         fr = kinds.get(path)
-        header = path
+        header = safe(path)
         if fr is not None and fr.kind:
-            header += f"  [{fr.kind}: {fr.kind_reason}]"
+            header += f"  [{fr.kind}: {safe(fr.kind_reason or '')}]"
         elif fr is None:
             header += "  [policy set]"
         lines.append(bold(header))
         for f in group:
-            lines.append(f"  {position(f)}: {sev(f.severity)} {f.code} {f.name}: {f.message}")
+            lines.append(f"  {position(f)}: {sev(f.severity)} {f.code} {f.name}: {safe(f.message)}")
             if f.evidence:
-                lines.append(f"      evidence: \"{f.evidence}\"")
+                lines.append(f"      evidence: \"{safe(f.evidence)}\"")
             for s in f.suggestions[:3]:
-                lines.append(f"      suggest:  {s}")
+                lines.append(f"      suggest:  {safe(s)}")
             if f.documents:
                 lines.append(f"      looked at {len(f.documents)} documents")
         lines.append("")
     for note in result.notes:
-        lines.append(f"note: {note}")
+        lines.append(f"note: {safe(note)}")
     lines.append(summary(result.findings, len(result.files)))
     return "\n".join(lines) + "\n"
 
