@@ -288,7 +288,58 @@ def rows_sets(quick: bool, repeat: int) -> list[tuple]:
     return [(f"set-level rules, {big_n} vs {small_n} documents (time)", t2, t1, ratio, 2.2, "<=")]
 
 
-_GROUPS = ("engine", "readers", "startup", "folder", "pages", "sets")
+def make_prose(path: Path, megabytes: float, seed: int = 11) -> None:
+    """Paragraphs of policy-like words, ``megabytes`` of them."""
+    rng = random.Random(seed)
+    words = ("the peer worker supports people with lived experience of recovery in our service and team each "
+             "week through supervision training and reflective practice").split()
+    paragraphs, size = [], 0
+    while size < megabytes * 1_000_000:
+        paragraph = " ".join(rng.choice(words) for _ in range(rng.randint(40, 160))) + "."
+        paragraphs.append(paragraph)
+        size += len(paragraph) + 2
+    path.write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
+
+
+_BARE_DOCS = """
+import sys, spacy
+nlp = spacy.blank("en")
+text = open(sys.argv[1], encoding="utf-8").read()
+docs = list(nlp.pipe(text.split("\\n\\n")))
+"""
+
+
+def rows_memory(tmp: Path, quick: bool) -> list[tuple]:
+    """Peak memory on big text: against spaCy's blank pipeline holding the
+    same paragraphs (what the rules read), and growth with the text's size."""
+    small = 0.4 if quick else 4.0
+    one, p1, p2 = tmp / "one-line.txt", tmp / "prose-1.txt", tmp / "prose-2.txt"
+    one.write_text("The peer worker supports recovery.\n", encoding="utf-8")
+    make_prose(p1, small)
+    make_prose(p2, 2 * small, seed=12)
+    markers = tmp / "markers.md"
+    markers.write_text("- " * int(small * 2_500_000) + "item\n", encoding="utf-8")
+    args = ["check", "--no-cache", "--jobs", "1", "-q", "--kind", "peer-job-description"]
+    base_one = peak_rss_mb([EXE, *args, str(one)])
+    ours_1 = peak_rss_mb([EXE, *args, str(p1)])
+    ours_2 = peak_rss_mb([EXE, *args, str(p2)])
+    bare_1 = peak_rss_mb([PY, "-c", _BARE_DOCS, str(p1)])
+    ours_markers = peak_rss_mb([EXE, *args, str(markers)])
+    text_mb = p1.stat().st_size / 1e6
+    markers_mb = round(markers.stat().st_size / 1e6)
+    return [
+        (f"peak memory checking {small:g} MB of prose vs spaCy holding its paragraphs (MB)",
+         ours_1, bare_1, ours_1 / bare_1, 1.5, "<="),
+        (f"peak memory above a one-line file, {2 * small:g} MB vs {small:g} MB of prose (MB)",
+         ours_2 - base_one, ours_1 - base_one, (ours_2 - base_one) / (ours_1 - base_one), 2.2, "<="),
+        (f"the same per MB of text: {small:g} MB of prose (MB)",
+         ours_1 - base_one, text_mb, (ours_1 - base_one) / text_mb, None, "<="),
+        (f"peak memory checking {markers_mb:g} MB of nested list markers, per MB of file (MB)",
+         ours_markers, markers_mb, ours_markers / markers_mb, 20.0, "<="),
+    ]
+
+
+_GROUPS = ("engine", "readers", "startup", "folder", "pages", "sets", "memory")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -317,6 +368,8 @@ def main(argv: list[str] | None = None) -> int:
             rows += rows_pages(tmp, args.quick, repeat)
         if "sets" in groups:
             rows += rows_sets(args.quick, repeat)
+        if "memory" in groups:
+            rows += rows_memory(tmp, args.quick)
     print(f"| measurement | policylint | baseline | ratio | target | met |")
     print(f"|---|---:|---:|---:|---:|:---:|")
     failed = 0

@@ -149,4 +149,7 @@ class Limits:
     max_compression_ratio: float = 200.0
     max_blocks: int = 200_000
     max_pages: int = 5_000
-    timeout_seconds: float = 120.0
+    timeout_seconds: float = 120.0  # reading, analysing and checking one file
+    # Characters of text analysed per file: the language stage holds every
+    # token of a document at once (about 60 bytes of memory per character).
+    max_text_chars: int = 10_000_000

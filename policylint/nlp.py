@@ -24,6 +24,8 @@ import functools
 import gzip
 import hashlib
 import json
+import re
+from array import array
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,10 +37,40 @@ _FALLBACK = "policylint_lemma_fallback"
 # Lookup-table entries that send common words to unrelated lemmas.
 LEMMA_FIXES = {"as": "as", "does": "do", "first": "first", "least": "least", "less": "less", "ones": "one",
                "developed": "develop", "developing": "develop"}
-# user_data key: per token, (lemma hashes, lower-cased text hashes, punctuation flags 0/1)
+# user_data key: per token, (lemma hashes, lower-cased text hashes, punctuation flags 0/1),
+# as two ``array("Q")`` and ``bytes``
 TOKEN_HASHES = "policylint_hashes"
 SENTENCE_STARTS = "policylint_sentences"  # user_data key: the first token of each sentence
 _CACHE_LIMIT = 500_000  # distinct words remembered per process
+# spaCy's tokenizer strips prefixes and suffixes from a whitespace-free
+# chunk one at a time, searching the rest of the chunk each time: a chunk
+# of 20,000 brackets takes half a minute. No word is this long, so longer
+# chunks are cut before tokenizing (see ``tokenizable``).
+PIECE = 64
+_LONG_CHUNK = re.compile(r"\S{%d,}" % PIECE)
+# spaCy refuses texts over ``max_length`` (1,000,000 characters) to spare
+# the parser and entity recogniser; the blank pipeline's memory is linear in
+# the text, and the size of a document is bounded by ``limits.max_text_chars``.
+MAX_LENGTH = 2**31 - 1
+# The context checks look at a match's whole sentence; a "sentence" of a
+# hundred thousand words (a hard-wrapped file with no full stops) would make
+# them quadratic, so a sentence longer than this is cut into pieces.
+MAX_SENTENCE_TOKENS = 256
+
+
+def tokenizable(text: str) -> str:
+    """``text`` with every ``PIECE``-th character of a whitespace-free chunk
+    of ``PIECE`` or more characters replaced by a space: the same length, so
+    character offsets still point into ``text``, and tokenizing stays linear."""
+    if len(text) < PIECE or not _LONG_CHUNK.search(text):
+        return text
+    return _LONG_CHUNK.sub(_cut, text)
+
+
+def _cut(match: re.Match[str]) -> str:
+    chunk = match.group(0)
+    step = PIECE - 1
+    return "".join(chunk[i:i + step] + " " for i in range(0, len(chunk), PIECE))[:len(chunk)]
 
 
 @functools.lru_cache(maxsize=1)
@@ -131,13 +163,15 @@ def _register() -> None:
                 # that is neither punctuation nor sentence-final starts a sentence.
                 if orth in final:
                     seen_final = True
-                elif seen_final and not puncts[i]:
+                elif (seen_final and not puncts[i]) or i - starts[-1] >= MAX_SENTENCE_TOKENS:
                     sent_starts[i] = 1
                     starts.append(i)
                     seen_final = False
             doc.from_array([LEMMA, SENT_START], numpy.array([lemmas, sent_starts], dtype="uint64").T)
             # The phrase matcher and the context checks read these; no need to ask spaCy again.
-            doc.user_data[TOKEN_HASHES] = (lemmas, lowers, puncts)
+            # Kept compact (8 bytes a hash, 1 a flag, instead of a Python int
+            # each): every block of a document is held until it is checked.
+            doc.user_data[TOKEN_HASHES] = (array("Q", lemmas), array("Q", lowers), bytes(puncts))
             doc.user_data[SENTENCE_STARTS] = starts
             return doc
 
@@ -188,7 +222,9 @@ def _make(model: str | None) -> "Language":
                 and "senter" not in nlp.pipe_names:
             nlp.add_pipe("sentencizer", first=True)
         nlp.add_pipe(_FALLBACK, last=True)
+        nlp.max_length = MAX_LENGTH
         return nlp
     nlp = spacy.blank("en")
     nlp.add_pipe(_ANNOTATOR, last=True)
+    nlp.max_length = MAX_LENGTH
     return nlp

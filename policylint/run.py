@@ -18,6 +18,7 @@ from policylint.classify import classify
 from policylint.config import Config
 from policylint.document import Directive, Document, Limits, Location, ReadError
 from policylint.findings import Finding
+from policylint.limits import Deadline
 from policylint.problems import READER_CODES
 from policylint.readers import FORMATS, UNSUPPORTED_HINTS, read_document
 
@@ -161,19 +162,40 @@ class Outcome:
 
 
 def process(path: Path, options: Options, engine) -> Outcome:
-    """Read, classify, analyse and check one file."""
-    return finish(read_and_classify(path, options), engine)
+    """Read, classify, analyse and check one file, all within the file's time limit."""
+    deadline = Deadline.of(options.limits)
+    return finish(read_and_classify(path, options), engine, options.limits, deadline)
 
 
-def finish(read: tuple[Document | None, FileResult, list[Finding]], engine) -> Outcome:
-    """Analyse and check one file that ``read_and_classify`` has read."""
+def finish(read: tuple[Document | None, FileResult, list[Finding]], engine, limits: Limits | None = None,
+           deadline: Deadline | None = None) -> Outcome:
+    """Analyse and check one file that ``read_and_classify`` has read.
+
+    A document whose time runs out (``deadline``, else
+    ``limits.timeout_seconds`` from now) or that the engine fails on becomes
+    a finding for that file; the run goes on."""
     doc, info, findings = read
     if doc is None:
         return Outcome(info, findings)
-    analysed = engine.analyse(doc)
-    findings.extend(engine.check(analysed))
-    hits = engine.set_hits(analysed) if doc.complete else None
+    deadline = deadline or Deadline.of(limits or Limits())
+    try:
+        analysed = engine.analyse(doc, deadline)
+        findings.extend(engine.check(analysed, deadline))
+        hits = engine.set_hits(analysed) if doc.complete else None
+    except ReadError as exc:
+        return _failed(info, findings, exc)
+    except RecursionError as exc:
+        return _failed(info, findings, ReadError("PL005", f"the text is nested too deeply ({exc})", None))
+    except Exception as exc:  # noqa: BLE001 - one file's failure must not stop the run
+        reason = f"internal error while checking: {type(exc).__name__}: {exc}"
+        return _failed(info, findings, ReadError("PL001", reason, "please report this file"))
     return Outcome(info, findings, doc.directives, hits, doc.kind)
+
+
+def _failed(info: FileResult, findings: list[Finding], exc: ReadError) -> Outcome:
+    """The outcome of a file that was read but could not be checked to the end."""
+    info = FileResult(info.path, info.kind, info.kind_reason, exc.reason)
+    return Outcome(info, [*findings, reader_finding(info.path, exc.code, exc.reason, exc.hint)])
 
 
 def check(paths: list[Path], options: Options, engine=None) -> Result:

@@ -316,6 +316,7 @@ def test_every_limit_names_its_configuration_key(folder: Path, tmp_path: Path) -
         (pdf, Limits(max_pages=10)),
         (pdf, Limits(timeout_seconds=0.0)),
         (folder.parent / "separately/many-blocks.md", Limits(max_blocks=300)),
+        (folder.parent / "separately/many-blocks.md", Limits(max_text_chars=1_000)),
     ]
     for path, limits in trials:
         with pytest.raises(ReadError) as error:

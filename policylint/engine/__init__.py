@@ -8,6 +8,7 @@ from policylint.engine.analyse import Analysed, analyse
 from policylint.engine.checks import check_document, phrase_set_ids, set_findings, set_hit
 from policylint.engine.rules import Rule, load_rules
 from policylint.findings import Finding
+from policylint.limits import Deadline
 
 
 class Engine:
@@ -39,8 +40,8 @@ class Engine:
             self._nlp = build(self.model)
         return self._nlp
 
-    def analyse(self, document) -> Analysed:
-        return analyse(document, self.nlp, self.phrase_sets_for(document.kind))
+    def analyse(self, document, deadline: Deadline | None = None) -> Analysed:
+        return analyse(document, self.nlp, self.phrase_sets_for(document.kind), deadline)
 
     def prepare(self) -> None:
         """Build now what is otherwise built on first use: the language
@@ -66,9 +67,13 @@ class Engine:
             self._sets_by_kind[kind] = frozenset(ids)
         return self._sets_by_kind[kind]
 
-    def check(self, analysed: Analysed) -> list[Finding]:
+    def check(self, analysed: Analysed, deadline: Deadline | None = None) -> list[Finding]:
+        """Every rule that applies to the document's kind; ``deadline`` is
+        checked between rules (a ``ReadError`` PL005 once past)."""
         findings: list[Finding] = []
         for rule in self.rules:
+            if deadline is not None:
+                deadline.check(f"while checking rule {rule.name}")
             if rule.kind != "set" and rule.applies(analysed.document.kind):
                 findings.extend(check_document(rule, analysed))
         if not analysed.document.complete:

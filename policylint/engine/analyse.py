@@ -10,6 +10,7 @@ from typing import Any, Iterator
 from policylint.document import HEADING, LIST_ITEM, TITLE, Block, Document
 from policylint.engine import context
 from policylint.engine.patterns import covered, select, sets_matched
+from policylint.limits import Deadline
 
 
 @dataclass
@@ -101,13 +102,19 @@ def _lead_ins(blocks: tuple[Block, ...]) -> list[str]:
     return out
 
 
-def analyse(document: Document, nlp, sets: frozenset[int] | None = None) -> Analysed:
-    """``sets``: the phrase sets the checks will need (None: any)."""
+def analyse(document: Document, nlp, sets: frozenset[int] | None = None,
+            deadline: Deadline | None = None) -> Analysed:
+    """``sets``: the phrase sets the checks will need (None: any).
+    ``deadline``: checked between blocks (a ``ReadError`` PL005 once past)."""
+    from policylint.nlp import tokenizable
+
     blocks = document.blocks
     lead = _lead_ins(blocks)
-    docs = nlp.pipe([b.text for b in blocks], batch_size=256)
+    docs = nlp.pipe([tokenizable(b.text) for b in blocks], batch_size=256)
     out = []
     for i, (b, doc) in enumerate(zip(blocks, docs)):
+        if deadline is not None and not i % 64:
+            deadline.check(f"while analysing block {i + 1} of {len(blocks)}")
         select(doc, sets)
         disclaimer = context.is_disclaimer(lead[i]) or any(
             context.is_disclaimer(h) for h in b.section

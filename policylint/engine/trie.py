@@ -144,7 +144,7 @@ class SegmentIndex:
         """Per segment: its (start, end) token spans in ``doc``, sorted."""
         hashes = doc.user_data.get(TOKEN_HASHES)
         if hashes is not None and len(hashes[0]) == len(doc):
-            lemmas, lowers = hashes[0], hashes[1]
+            lemmas, lowers = hashes[0].tolist(), hashes[1].tolist()  # lists index faster than arrays
         else:  # a Doc from another pipeline
             from spacy.attrs import LEMMA, LOWER
 

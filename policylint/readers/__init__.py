@@ -195,6 +195,10 @@ def read_document(path: str | Path, limits: Limits | None = None) -> Document:
                             "(an entity-expansion or \"billion laughs\" attack); nothing was expanded",
                             "this is not a file Word writes; do not open it, ask where it came from") from None
         raise
+    chars = sum(len(b.text) for b in doc.blocks)
+    if chars > limits.max_text_chars:  # the language stage holds every token of a document at once
+        raise ReadError("PL005", f"the text has {chars:,} characters, over the limit of {limits.max_text_chars:,}",
+                        limits_hint("max_text_chars", "or split the file"))
     problem = language_problem(doc)
     return replace(doc, problems=(*doc.problems, problem)) if problem else doc
 

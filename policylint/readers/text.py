@@ -43,7 +43,6 @@ _BOMS = (
 
 _ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]+|$)")
 _SETEXT = re.compile(r" {0,3}(=+|-+)[ \t]*")
-_BREAK = re.compile(r" {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*")
 _RULE = re.compile(r"\s*([-=_*~#+.])\1{2,}\s*")  # a separator line in plain text
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 _QUOTE = re.compile(r" {0,3}>[ \t]?")
@@ -245,7 +244,7 @@ class _Parser:
             self.open.role, self.open.level = HEADING, 1 if line.strip()[0] == "=" else 2
             self.close()
             return
-        if _BREAK.fullmatch(line) or _LINK_DEFINITION.fullmatch(line):
+        if _is_break(line) or _LINK_DEFINITION.fullmatch(line):
             self.close()
             return
         item = _LIST.match(line)
@@ -344,6 +343,18 @@ class _Parser:
                                  section=section, anchors=tuple(builder.anchors)))
 
 
+def _is_break(line: str) -> bool:
+    """A thematic break: up to three spaces, then three or more of one of
+    ``-``, ``*``, ``_``, with only spaces and tabs between and after. Found by
+    counting, not by a regular expression whose repeated group keeps state
+    for every marker (a 20 MB line of "- - - ..." took gigabytes)."""
+    body = line.lstrip(" ")
+    if len(line) - len(body) > 3 or not body or body[0] not in "-*_":
+        return False
+    marker = body[0]
+    return body.count(marker) >= 3 and not body.replace(marker, "").strip(" \t")
+
+
 def _without_closing_hashes(content: str) -> str:
     """An ATX heading's content without its closing sequence: trailing ``#``s
     preceded by a space or tab (or alone), and the spaces around them."""
@@ -391,34 +402,43 @@ def _inline(content: str, markdown: bool) -> list[tuple[str, int]]:
     stripped = content.strip()
     if not (_MARKUP if markdown else _SPACING).search(stripped) and stripped.isprintable():
         return [(stripped, len(content) - len(content.lstrip()))] if stripped else []
-    keep = [True] * len(content)
+    # One byte per character (not a list of bools, nor a tuple per visible
+    # character): a 20 MB line of list markers must not take gigabytes.
+    keep = bytearray(b"\x01") * len(content)
     if markdown:
         _drop_markup(content, keep)
-    visible: list[tuple[str, int]] = []
-    space = -1
+    runs: list[tuple[str, int]] = []
+    chars: list[str] = []  # the run being built
+    start = following = space = -1
+
+    def add(char: str, index: int) -> None:
+        nonlocal start, following, chars
+        if index != following:
+            if chars:
+                runs.append(("".join(chars), start))
+            chars, start = [], index
+        chars.append(char)
+        following = index + 1
+
     for index, char in enumerate(content):
         if not keep[index]:
             continue
         if char.isspace():
-            if visible and space < 0:
+            if following >= 0 and space < 0:
                 space = index
         elif char.isprintable():
             if space >= 0:
-                visible.append((" ", space))
+                add(" ", space)
                 space = -1
-            visible.append((char, index))
-    runs: list[tuple[list[str], int]] = []
-    for char, index in visible:
-        if runs and runs[-1][1] + len(runs[-1][0]) == index:
-            runs[-1][0].append(char)
-        else:
-            runs.append(([char], index))
-    return [("".join(chars), index) for chars, index in runs]
+            add(char, index)
+    if chars:
+        runs.append(("".join(chars), start))
+    return runs
 
 
-def _drop_markup(content: str, keep: list[bool]) -> None:
+def _drop_markup(content: str, keep: bytearray) -> None:
     """Mark Markdown inline markup in ``content`` as not kept."""
-    protected = [False] * len(content)
+    protected = bytearray(len(content))
     ticks = list(_BACKTICKS.finditer(content))
     following: list[int | None] = [None] * len(ticks)  # the next run of the same length
     last: dict[int, int] = {}
@@ -459,7 +479,7 @@ def _drop_markup(content: str, keep: list[bool]) -> None:
     _drop_emphasis(content, keep, protected)
 
 
-def _drop_emphasis(content: str, keep: list[bool], protected: list[bool]) -> None:
+def _drop_emphasis(content: str, keep: bytearray, protected: bytearray) -> None:
     """Mark paired ``*``/``_`` emphasis runs as not kept (CommonMark flanking
     rules, simplified: an opener pairs with the next closer of the same run)."""
     openers: list[re.Match[str]] = []
