@@ -58,6 +58,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as dt
+import gc
 import io
 import re
 import tempfile
@@ -1158,7 +1159,7 @@ def command(paths, output, suggest, force, kind, select, ignore, config_path, mo
     if model:
         config.model = model
     options = Options(config=config, kind=kind, select=_split(select) or None, ignore=_split(ignore),
-                      report_unused_ignores=True)
+                      report_unused_ignores=True, after_build=gc.freeze)
     try:
         outcomes = annotate_paths(list(paths), output, options, suggest=suggest, force=force, progress=_say)
     except RuleError as exc:

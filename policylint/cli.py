@@ -76,6 +76,7 @@ def cli() -> None:
 def check(paths, fmt, output, kind, fail_on, select, ignore, config_path, baseline, write_baseline, statistics,
           show_settings, quiet, jobs, no_cache, model) -> None:
     """Check documents and folders of documents."""
+    import gc
     import json
     import os
 
@@ -95,7 +96,7 @@ def check(paths, fmt, output, kind, fail_on, select, ignore, config_path, baseli
 
     options = Options(config=config, kind=kind, select=_split(select) or None, ignore=_split(ignore),
                       baseline=baseline, jobs=jobs or default_jobs(),
-                      cache_dir=None if no_cache else (config.root / DIR_NAME))
+                      cache_dir=None if no_cache else (config.root / DIR_NAME), after_build=gc.freeze)
     if show_settings:
         settings = config.as_dict()
         settings.update({"kind": kind, "effective-select": sorted(options.selected() or ["ALL"]),

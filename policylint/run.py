@@ -54,6 +54,7 @@ class Options:
     jobs: int = 1
     cache_dir: Path | None = None  # None: no cache
     progress: Callable[[int, int, str], None] | None = None
+    after_build: Callable[[], None] | None = None  # see Engine: the command line freezes the heap there
 
     @property
     def limits(self) -> Limits:
@@ -146,7 +147,8 @@ def make_engine(options: Options):
     from policylint.engine import Engine
 
     cfg = options.config
-    return Engine(model=cfg.model, extra_rules=cfg.extra_rules, rule_options=cfg.rule_options)
+    return Engine(model=cfg.model, extra_rules=cfg.extra_rules, rule_options=cfg.rule_options,
+                  after_build=options.after_build)
 
 
 @dataclass

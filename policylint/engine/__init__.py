@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from policylint.engine.analyse import Analysed, analyse
@@ -14,12 +15,18 @@ from policylint.limits import Deadline
 class Engine:
     def __init__(self, rules: list[Rule] | None = None, model: str | None = None,
                  rule_dirs: list[Path] | None = None, verify_examples: bool = True,
-                 extra_rules: list[Path] | None = None, rule_options: dict | None = None):
+                 extra_rules: list[Path] | None = None, rule_options: dict | None = None,
+                 after_build: Callable[[], None] | None = None):
+        """``after_build``: called once the language pipeline is built (the
+        command line passes ``gc.freeze``: what exists then lasts as long as
+        the process, so later collections need not walk it; a library user
+        decides this for their own program)."""
         from policylint.engine.examples import verify
         from policylint.engine.rules import default_rules_dir
 
         self.model = model
         self._nlp = None
+        self._after_build = after_build
         self._sets_by_kind: dict[str, frozenset[int]] = {}
         self.rules = rules if rules is not None else load_rules(rule_dirs, rule_options, extra_rules)
         if verify_examples:
@@ -38,6 +45,8 @@ class Engine:
             from policylint.nlp import build
 
             self._nlp = build(self.model)
+            if self._after_build is not None:
+                self._after_build()
         return self._nlp
 
     def analyse(self, document, deadline: Deadline | None = None) -> Analysed:

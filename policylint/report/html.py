@@ -18,6 +18,7 @@ inline, it loads nothing from anywhere, and it has no script.
 from __future__ import annotations
 
 import datetime as _dt
+import gc
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any, Iterable, Mapping, Sequence
@@ -464,7 +465,7 @@ def command(paths, output, kind, title) -> None:
         check_output(output, [*paths, *([config.path] if config.path else [])], config)
     except OutputError as exc:
         raise click.BadParameter(str(exc), param_hint="'-o' / '--output'") from None
-    options = Options(config=config, kind=kind)
+    options = Options(config=config, kind=kind, after_build=gc.freeze)
     try:
         collected = collect(paths, options)
     except RuleError as exc:
