@@ -68,13 +68,15 @@ def cli() -> None:
 @click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path),
               help="Record today's findings in this file and exit 0.")
 @click.option("--statistics", is_flag=True, help="Print counts by rule instead of the findings.")
+@click.option("--show-info", "-v", "show_info", is_flag=True,
+              help="List info-level absences one by one (text output folds them into one line per file).")
 @click.option("--show-settings", is_flag=True, help="Print the resolved configuration and exit.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes [default: number of cores].")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache (.policylint_cache/).")
 @click.option("--model", help="An installed spaCy pipeline to use instead of the built-in blank English one.")
 def check(paths, fmt, output, kind, fail_on, select, ignore, config_path, baseline, write_baseline, statistics,
-          show_settings, quiet, jobs, no_cache, model) -> None:
+          show_info, show_settings, quiet, jobs, no_cache, model) -> None:
     """Check documents and folders of documents."""
     import gc
     import json
@@ -126,7 +128,7 @@ def check(paths, fmt, output, kind, fail_on, select, ignore, config_path, baseli
         from policylint.report.text import render
 
         color = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-        text = render(result, engine.rules, color=color)
+        text = render(result, engine.rules, color=color, show_info=show_info)
     else:
         text = renderer(fmt)(result, engine.rules)
     if output:

@@ -62,7 +62,19 @@ def summary(findings: list[Finding], files: int) -> str:
 COLOURS = {"error": "red", "warning": "yellow", "info": "cyan"}
 
 
-def render(result, rules=(), color: bool = False) -> str:
+_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def _folded(f: Finding) -> bool:
+    """An info-level finding about something missing: the model asks for
+    more than most documents of a kind carry, so these are listed on one
+    line unless asked for one by one."""
+    return f.severity == "info" and f.evidence is None and not f.code.startswith("PL0")
+
+
+def render(result, rules=(), color: bool = False, show_info: bool = False) -> str:
+    """Findings grouped by file, errors first, then warnings, then info; a
+    file's info-level absences folded into one line unless ``show_info``."""
     import click
 
     def sev(s: str) -> str:
@@ -82,7 +94,11 @@ def render(result, rules=(), color: bool = False) -> str:
         elif fr is None:
             header += "  [policy set]"
         lines.append(bold(header))
-        for f in group:
+        found = sorted(group, key=lambda f: _ORDER.get(f.severity, 3))  # stable: positions keep their order
+        folded = [] if show_info else [f for f in found if _folded(f)]
+        for f in found:
+            if folded and _folded(f):
+                continue
             lines.append(f"  {position(f)}: {sev(f.severity)} {f.code} {f.name}: {safe(f.message)}")
             if f.evidence:
                 lines.append(f"      evidence: \"{safe(f.evidence)}\"")
@@ -90,6 +106,10 @@ def render(result, rules=(), color: bool = False) -> str:
                 lines.append(f"      suggest:  {safe(s)}")
             if f.documents:
                 lines.append(f"      looked at {len(f.documents)} documents")
+        if folded:
+            names = ", ".join(dict.fromkeys(f.name for f in folded))
+            lines.append(f"  {safe(path)}: {sev('info')} the model also asks for: {names} "
+                         "(--show-info lists them)")
         lines.append("")
     for note in result.notes:
         lines.append(f"note: {safe(note)}")
