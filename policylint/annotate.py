@@ -1148,10 +1148,10 @@ def command(paths, output, suggest, force, kind, select, ignore, config_path, mo
     from policylint.run import Options
 
     if kind is not None:
-        from policylint.cli import DOC_KINDS
+        from policylint.kinds import KINDS
 
-        if kind not in DOC_KINDS:
-            raise click.BadParameter(f"{kind!r} is not one of {', '.join(DOC_KINDS)}", param_hint="--kind")
+        if kind not in KINDS:
+            raise click.BadParameter(f"{kind!r} is not one of {', '.join(KINDS)}", param_hint="--kind")
     try:
         config = resolve(list(paths), config_path)
     except ConfigError as exc:

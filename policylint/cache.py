@@ -20,6 +20,7 @@ commits (as ruff does) and ``CACHEDIR.TAG`` keeps it out of backups.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -37,12 +38,24 @@ if TYPE_CHECKING:
 
 DIR_NAME = ".policylint_cache"
 FORMAT = "policylint-result"
-FORMAT_VERSION = 2  # 1 was a pickle per entry; part of the key, so old entries are never looked at
+FORMAT_VERSION = 3  # 1 was a pickle per entry; part of the key, so old entries are never looked at
 MAX_ENTRY_BYTES = 64 * 1024 * 1024  # far above any real entry; a bigger file is not an entry
 GITIGNORE = b"# Made by policylint: the result cache is local to this machine, not to be committed.\n*\n"
 CACHEDIR_TAG = (b"Signature: 8a477f597d28d172789f06886806bc55\n"
                 b"# This file is a cache directory tag created by policylint.\n"
                 b"# For information about cache directory tags see https://bford.info/cachedir/\n")
+
+
+@functools.lru_cache(maxsize=1)
+def code_digest() -> str:
+    """A hash of policylint's own source: a changed reader, classifier or
+    engine gives new keys even when the version number stays the same."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for source in sorted(package.rglob("*.py")):
+        digest.update(str(source.relative_to(package)).encode())
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
 
 
 class Cache:
@@ -59,6 +72,7 @@ class Cache:
             "kinds": sorted(cfg.kinds.items()),
             "limits": repr(cfg.limits),
             "model": cfg.model,
+            "code": code_digest(),
         }
         self.salt = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
         self._ready: bool | None = None  # whether the folder can be written; found on the first put
@@ -175,7 +189,8 @@ def encode(outcome: Outcome) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "version": FORMAT_VERSION,
-        "file": {"kind": info.kind, "kind_reason": info.kind_reason, "error": info.error},
+        "file": {"kind": info.kind, "kind_reason": info.kind_reason, "error": info.error,
+                 "kind_runner_up": info.kind_runner_up, "kind_confidence": info.kind_confidence},
         "findings": [_encode_finding(f) for f in outcome.findings],
         "directives": [_encode_directive(d) for d in outcome.directives],
         "set_hits": None if outcome.set_hits is None else dict(outcome.set_hits),
@@ -216,8 +231,9 @@ def decode(data: Any, path: str) -> Outcome:
     entry = _fields(data, ("format", "version", "file", "findings", "directives", "set_hits", "kind"))
     if entry["format"] != FORMAT or _int(entry["version"]) != FORMAT_VERSION:
         raise InvalidEntry("another format")
-    file = _fields(entry["file"], ("kind", "kind_reason", "error"))
-    info = FileResult(path, _opt_str(file["kind"]), _opt_str(file["kind_reason"]), _opt_str(file["error"]))
+    file = _fields(entry["file"], ("kind", "kind_reason", "error", "kind_runner_up", "kind_confidence"))
+    info = FileResult(path, _opt_str(file["kind"]), _opt_str(file["kind_reason"]), _opt_str(file["error"]),
+                      _opt_str(file["kind_runner_up"]), _opt_confidence(file["kind_confidence"]))
     findings = [_decode_finding(f, path) for f in _list(entry["findings"])]
     directives = tuple(_decode_directive(d) for d in _list(entry["directives"]))
     hits = entry["set_hits"]
@@ -280,6 +296,14 @@ def _str(value: Any) -> str:
 
 def _opt_str(value: Any) -> str | None:
     return None if value is None else _str(value)
+
+
+def _opt_confidence(value: Any) -> float | None:
+    if value is None:
+        return None
+    if type(value) not in (int, float) or not 0 <= value <= 1:
+        raise InvalidEntry("confidence")
+    return float(value)
 
 
 def _strs(value: Any) -> tuple[str, ...]:

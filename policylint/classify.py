@@ -1,113 +1,661 @@
-"""Decide what kind of document each one is, and say why.
+"""Decide what kind of document each one is, say why, and how sure we are.
 
-Order: an explicit kind (``--kind`` or a configured glob) wins; then the
-title; then the headings; then cue words in the text. File names are never
-used. A job description becomes a peer job description when its title or
-summary names peer or Lived Experience work.
+An explicit kind (``--kind`` or a configured glob) always wins. Otherwise the
+kind comes from what the document *does*, not from one keyword: every kind
+collects evidence from families of cues (a job advert has duties, criteria,
+a reporting line, pay and job-board furniture; a policy has policy furniture
+and a subject; a mission page speaks about the organisation in headings such
+as "who we are"). Evidence counts more in the title lines than in other
+headings, more in headings than in the opening text, and more in the opening
+text than further down. The best-scoring kind wins; the runner-up and a
+confidence (from the margin between them and the strength of the evidence)
+are kept so a reviewer can see a close call. File names are never used.
+
+A job description becomes a peer job description only when the role itself
+is a designated Lived Experience role: its title line or role summary names
+a peer role (RULES-CATALOG.md 1.2), or lived experience is an essential
+requirement. A nurse who "works alongside peer workers" stays a job
+description.
 """
 
 from __future__ import annotations
 
 import re
+from collections import defaultdict
+from dataclasses import dataclass
+from itertools import pairwise
 
-from policylint.document import HEADING, TITLE, Document
+from policylint.document import (
+    ENDNOTE,
+    FOOTER,
+    FOOTNOTE,
+    HEADER,
+    HEADING,
+    LIST_ITEM,
+    TABLE_CELL,
+    TITLE,
+    Block,
+    Document,
+)
+from policylint.kinds import HR, JD, KINDS, MISSION, OTHER, PEER_JD, STRATEGY, SUPERVISION, TRAINING
 
-KIND_PATTERNS: list[tuple[str, re.Pattern]] = [
-    ("job-description", re.compile(
-        r"\b(position description|job description|role description|position profile|role profile"
-        r"|duty statement|statement of duties|job advert(isement)?|vacancy|we are hiring|job posting"
-        r"|position summary|position title|job title)\b", re.I)),
-    ("supervision-policy", re.compile(r"\bsupervision\b.*\b(policy|procedure|framework|guideline|standard)s?\b"
-                                      r"|\b(policy|procedure|framework|guideline)s? (on|for) (\w+ )*supervision\b", re.I)),
-    ("training-policy", re.compile(
-        r"\b(training|learning and development|learning & development|induction|orientation"
-        r"|professional development|staff development|education)\b", re.I)),
-    ("strategic-plan", re.compile(
-        r"\b(strategic plan|strategy|strategic framework|workforce plan|workforce development plan|business plan"
-        r"|operational plan|action plan|budget|annual plan|roadmap)\b", re.I)),
-    ("mission-statement", re.compile(
-        r"\b(mission|vision|values|purpose statement|our purpose|who we are|statement of purpose)\b", re.I)),
-    ("hr-policy", re.compile(
-        r"\b(recruitment|recruiting|selection|employment|human resources|people and culture|people & culture"
-        r"|workplace adjustments?|reasonable adjustments?|flexible work|leave|careers?|code of conduct"
-        r"|remuneration|conditions of employment|career (pathway|framework)|disclosure|onboarding"
-        r"|performance|grievance|workforce policy|hr policy)\b", re.I)),
-]
+# Where a line sits, and how much a cue found there counts.
+T_ZONE, H_ZONE, L_ZONE, B_ZONE = "title", "heading", "lead", "body"
+ZONE_WEIGHT = {T_ZONE: 3.0, H_ZONE: 2.0, L_ZONE: 1.25, B_ZONE: 1.0}
+ZONE_WORDS = {T_ZONE: "title lines", H_ZONE: "heading", L_ZONE: "opening text", B_ZONE: "body"}
+TITLE_LINES = 6  # the title zone: up to this many heading-like lines of three words or more at the top ...
+TITLE_REACH = 12  # ... within this many lines (job boards open with "Jobs", "Sign in", "Full time")
+LEAD_CHARS = 1500  # the opening text: roughly the first screen of a page
+MAX_CHARS = 60_000  # enough of any document to know what it is
+DENSITY = 0.25  # each further hit of a cue adds this share of its weight ...
+HEADING_DENSITY = 0.5  # ... or this, for a heading cue: several such headings say more than one
+DENSITY_CAP = 8  # ... up to this many further hits
+POLICY = "policy"  # pseudo-kind: policy furniture, shared by the policy kinds
+HEADINGS = frozenset({T_ZONE, H_ZONE})
+TEXT = frozenset({L_ZONE, B_ZONE})
+TITLE_ONLY = frozenset({T_ZONE})
 
-JD_CUES = re.compile(
-    r"\b(reports to|reporting to|key (duties|responsibilities|accountabilities)|selection criteria"
-    r"|essential criteria|desirable criteria|position details|classification|about the role|about you"
-    r"|employment type|hours of work|salary|award level|tenure|primary purpose of the (role|position))\b", re.I)
-POLICY_CUES = re.compile(r"\b(policy|procedure|scope|purpose|responsibilities|review date|document control)\b", re.I)
-
-PEER_RE = re.compile(
-    r"\b(peer|peers|lived experience|living experience|lived and living experience|consumer consultant"
-    r"|carer consultant|consumer and carer consultant|consumer representative|recovery coach"
-    r"|recovery (support )?specialist|peer recovery|expert by experience|experts by experience"
-    r"|certified peer|consumer perspective)\b", re.I)
-POLICY_WORD = re.compile(r"\b(policy|policies|procedure|framework|guideline|standard|plan|strategy)\b", re.I)
+WEAK = 4.0  # a best score under this is weak evidence
+FLOOR = 1.5  # under this (one passing phrase), nothing points anywhere: other
+CLOSE = 0.15  # a margin under this share of the best score is a close call
 
 
-def _title_and_summary(doc: Document) -> tuple[str, list[str], str]:
-    title = doc.title or ""
-    heads = [b.text for b in doc.blocks if b.role in (HEADING, TITLE)]
-    if not title and heads:
-        title = heads[0]
-    if not title and doc.blocks:
-        title = doc.blocks[0].text[:200]
-    # The summary: the first few body paragraphs, and any "purpose/summary/about the role" section.
-    summary: list[str] = []
-    for b in doc.blocks[:40]:
-        if b.role in (HEADING, TITLE):
+def _rx(pattern: str) -> re.Pattern:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One source line as the classifier sees it: text readers join a
+    paragraph's lines, but job-board furniture and titles live on lines of
+    their own, so the lines are split back out of each block."""
+
+    text: str
+    zone: str
+    heading: bool
+
+
+@dataclass(frozen=True)
+class Cue:
+    """A family of wording that is evidence for a kind, with its weight.
+    ``zones`` limits where the cue counts: a "Values" heading says mission
+    page, the word "values" in a sentence says little."""
+
+    kind: str
+    label: str
+    pattern: re.Pattern
+    weight: float
+    zones: frozenset[str] = frozenset(ZONE_WEIGHT)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What one cue family found: its best hit, where, how often, and the
+    points it gives its kind."""
+
+    kind: str
+    label: str
+    text: str
+    zone: str
+    hits: int
+    points: float
+
+
+def _heading_cue(kind: str, label: str, words: str, weight: float) -> Cue:
+    """A cue that must be a whole heading line, e.g. "Scope" or "3. Definitions:"."""
+    return Cue(kind, label, _rx(rf"^(?:[\divxlc]{{1,4}}(?:\.\d{{1,3}})*[.)]?\s+)?(?:{words})\s*[:.]?$"), weight,
+               zones=HEADINGS)
+
+
+# -- the cue families -----------------------------------------------------------------------------------
+#
+# Weights are for one family, before the zone multiplier. Job evidence is split
+# into many small families because an advert shows a few of them each (a
+# requisition number and pay here, duties and criteria there); a policy shows
+# its furniture plus a subject; a mission page shows its headings.
+
+ROLE_NOUN = (r"worker|specialist|coach|mentor|navigator|consultant|advocate|representative|practitioner"
+             r"|supervisor|co-?ordinator|manager|lead|leader|officer|nurse|administrator|assistant|aide"
+             r"|technician|therapist|counsell?or|clinician|psychologist|psychiatrist|facilitator|educator"
+             r"|trainer|trainee|partner|supporter|director|advis[eo]r|analyst|associate|apprentice|clerk"
+             r"|receptionist|secretary|liaison|ambassador|physician|doctor|pharmacist|dietitian|intern"
+             r"|instructor|tutor|attendant|expert by experience|planner")
+
+# Catalog 1.2: the words that make a role a designated Lived Experience role.
+PEER_TERM = (r"peer(?!\s*-?\s*review)s?|lived\s*(?:and|or|&|/)?\s*(?:living\s+)?experience|living\s+experience"
+             r"|(?:consumer|carer|service user|whānau|family)\s+(?:and\s+carer\s+)?"
+             r"(?:consultant|representative|advocate|academic|peer|partner|advis[eo]r|lead|leader|educator|liaison)"
+             r"|parent\s+partner|recovery\s+(?:support\s+)?(?:coach|specialist)|experts?\s+by\s+experience")
+PEER_RE = _rx(rf"\b(?:{PEER_TERM})\b")
+
+JOB_CUES = (
+    Cue(JD, "job-description title", _rx(
+        r"\b(?:position|job|role|post)\s*(?:/\s*position\s*)?(?:description|profile|specification|advert(?:isement)?"
+        r"|posting|announcement)|\bperson specification|\bduty statement|\bstatement of duties|\bvacanc(?:y|ies)\b"),
+        3.0),
+    Cue(JD, "job title, code or reference label", _rx(
+        r"\b(?:position|post|job|role)\s+title\b|\btitle of (?:the )?(?:position|post|role)\b"
+        r"|\bjob (?:code|number|no\.?"
+        r"|ref(?:erence)?|id)\b|\bocc(?:upational|\.)?\s*code\b|\bclass(?:ification)? code\b|\bposition number\b"
+        r"|\brequisition\b|\breq(?:uisition)?\.? ?(?:id|no|number)\b|\b(?:vacancy|job) reference\b"), 2.0),
+    Cue(JD, "duties section", _rx(
+        r"\b(?:key|main|principal|primary|essential|core|major|general|specific|typical)\s+(?:duties|responsibilities"
+        r"|accountabilities|functions|tasks)\b|\bduties(?: and responsibilities| of the (?:job|post|role))?\s*:?$"
+        r"|\bexamples of (?:work|duties)\b|\bessential functions?\b|\bjob functions\b|\bwhat you(?:'|’)?ll do\b"
+        r"|\bwhat you will do\b|\bwhat the (?:position|role|job) involves\b|\bthe role (?:involves|includes)\b"
+        r"|\bresponsibilities of (?:this|the) (?:role|position)\b"
+        r"|\b(?:other )?duties (?:as|when) (?:assigned|required)\b"),
+        2.0),
+    Cue(JD, "role summary", _rx(
+        r"\b(?:job|position|role|post)\s+(?:summary|purpose|overview|goal|details|information)\b"
+        r"|\babout (?:the|this) (?:role|position|job|post|opportunity)\b|\bpurpose of the (?:role|position|post|job)\b"
+        r"|\bgeneral definition\b|^definition\b"), 1.5),
+    Cue(JD, "criteria or qualifications", _rx(
+        r"\b(?:minimum |required |preferred |essential |desirable )?qualifications?\b(?! (?:framework|of the staff))"
+        r"|\bselection criteria\b|\b(?:essential|desirable|key selection) criteri(?:a|on)\b"
+        r"|\bessential\s*(?:and|/|or|&)\s*desirable\b|\bminimum requirements\b"
+        r"|\beducation(?:al)? (?:and|&) experience\b|\bexperience required\b|\beducational requirements\b"
+        r"|\bknowledge,? skills,? (?:and|&) abilities\b|\bthe ideal candidate\b|\babout you\b"
+        r"|\bwhat you(?:'|’)?ll bring\b|\bwhat you will bring\b|\blicensure\b|\bhigh school diploma\b|\bGED\b"
+        r"|\b(?:applicants?|candidates?) (?:must|should|will need)\b|\bmust (?:hold|possess) (?:a|an|current)\b"),
+        1.5),
+    Cue(JD, "reporting line", _rx(
+        r"\breports? to\b|\breporting to\b|\bresponsible to\b|\baccountable to\b|\bsupervised by\b"
+        r"|\bunder (?:the )?(?:direct|general|close|immediate) supervision\b"
+        r"|\b(?:supervision|guidance and direction) (?:is )?(?:provided|given) by\b"
+        r"|\bprovides? (?:close|general|direct) supervision\b|\bgive guidance and direction\b"), 2.0),
+    Cue(JD, "pay or grade", _rx(
+        r"[$£€]\s?\d[\d,.]*|\bsalary\b|\bpay (?:range|scale|rate|band|grade)\b"
+        r"|\bper (?:hour|annum|year|month|week)\b"
+        r"|\bhourly\b|\bannually\b|\bpro rata\b|\bband \d\b|\bgrade [ivx\d]{1,4}\b|\baward level\b|\bsign[- ]on bonus\b"
+        r"|\bhiring bonus\b|\bcompetitive pay\b|\bbenefits:"), 1.5),
+    Cue(JD, "hours or contract type", _rx(
+        r"\bfull[- ]?time\b|\bpart[- ]?time\b|\bpermanent\b|\bfixed[- ]term\b|\btemporary\b|\bcasual\b"
+        r"|\b(?:job|employment|position) type\b|\bhours of work\b|\b\d+(?:\.\d+)? ?(?:hours|hrs) (?:a|per) week\b"
+        r"|\b\.?\d+(?:\.\d+)? FTE\b|\bFLSA\b|\bnon-exempt\b|\bprobation(?:ary)? period\b|\bextra hire\b"), 1.0),
+    Cue(JD, "job-board furniture", _rx(
+        r"\bclosing date\b|\bapplications? (?:close|deadline|due)\b|\bapplication deadline\b|\bopening date\b"
+        r"|\b(?:initial )?posting date\b|\bdate posted\b|^posted\b|\bapply now\b|\bhow to apply\b|\bto apply\b"
+        r"|\bapply (?:online|by|for|via|today)\b|\blast day to file\b|\b(?:is|are|we(?:'|’)re|now) hiring\b"
+        r"|\b(?:is|are) recruiting\b|\bjoin (?:our|the) (?:\w+ )?team\b|\bsupplemental questions\b"
+        r"|^(?:employer|hiring organi[sz]ation|agency|company|department|(?:work |job )?location|site|team|unit"
+        r"|division|program(?:me)?|service)\s*:"), 2.0),
+    Cue(JD, "recruiting language", _rx(
+        r"\b(?:we(?:'|’)re|we are|is|are) (?:looking for|seeking)\b|\bthe successful (?:applicant|candidate)\b"
+        r"|\bthe (?:right|ideal) (?:person|candidate)\b|\bthe person appointed\b|\bin this (?:role|position)\b"
+        r"|\bin the (?:\w+ ){1,5}(?:role|position)\b|\bas our (?:\w+ ){0,4}(?:" + ROLE_NOUN + r")\b"
+        r"|\byou will\b|\byou(?:'|’)ll\b"), 1.0),
+    Cue(JD, "job class specification", _rx(
+        r"\b(?:this|the) class\b|\bclass specification\b|\bclassification (?:standard|series)\b|\ballocating factors\b"
+        r"|\bdistinguishing (?:characteristics|features)\b|\bincumbents?\b|\bemployees in this (?:class|job|position)\b"
+        r"|\bparaprofessional\b|\bentry[- ]level\b|\blevel and type of work\b"), 2.0),
+)
+
+MISSION_CUES = (
+    Cue(MISSION, "mission, vision or values heading", _rx(
+        r"\bmission\b|\bvision\b|\bvalues\b|\bour purpose\b|\bpurpose (?:statement|and values|, vision)\b"
+        r"|\bwho we are\b|\bwho are we\b|\babout us\b|\bour (?:story|history)\b"
+        r"|\bwhat we (?:believe|do|stand for|value)\b|\bour (?:beliefs|commitment|aims?|philosophy|kaupapa|story"
+        r"|principles|objectives|objects|approach|promise|charter)\b|\bcore beliefs\b|\bguiding principles\b"
+        r"|\bcharitable (?:objects|objectives|purposes)\b|\bwhy (?:do )?we exist\b|\bwhat drives us\b|\bcreed\b"
+        r"|\bstatement of purpose\b|\bwhy we do\b"), 2.5, zones=HEADINGS),
+    Cue(MISSION, "about-the-organisation heading", _rx(r"^about (?!the (?:role|position|job|course))(?:[A-Z]\w*)"),
+        1.5, zones=HEADINGS),
+    Cue(MISSION, "creed-like statement", _rx(
+        r"\bwe believe\b|\bbelieves? (?:in|that)\b|\bour (?:main |core |central )?(?:mission|vision|purpose|aims?)\b"
+        r"|\bwe exist (?:to|so)\b"
+        r"|\bexists? so that\b|\bwe are committed to\b|\bwe value\b|\bwe envision\b|\bour aim is\b|\bis here to\b"
+        r"|\bholds that\b|\bplaces value on\b|\bwe stand for\b|\bour conviction\b|\bwe refuse\b|\bour commitment\b"
+        r"|\bwe (?:are|were) (?:founded|set up|established)\b|\bwe want\b"), 1.5, zones=TEXT),
+)
+
+PLAN_CUES = (
+    Cue(STRATEGY, "plan or strategy title", _rx(
+        r"\bstrateg(?:y|ic plan|ic framework|ic directions?|ic priorities)\b|\b(?:workforce|business|operational"
+        r"|action|annual|delivery|development|service|implementation) plan\b|\broadmap\b|\bblueprint\b|\bbudget\b"),
+        2.5, zones=TITLE_ONLY),
+    Cue(STRATEGY, "plan years", _rx(r"\b20\d\d\s*(?:[-–—/]|to)\s*(?:20)?\d\d\b|\bby (?:\w+ )?20\d\d\b"
+                                    r"|\bover the (?:next|coming) (?:\w+ )?years\b|\byears ahead\b"), 1.0),
+    Cue(STRATEGY, "goals, priorities or actions heading", _rx(
+        r"^(?:our |key |strategic )?(?:goals?|objectives?|priorit(?:y|ies)|actions?|targets?|ambitions?|pillars"
+        r"|focus areas|key result areas|outcomes|measures)\b|^(?:goal|priority|ambition|pillar|action|objective) \d"
+        r"|\bwhere we are (?:now|today)\b|\bhow we will\b|\bwhat we will do\b"), 2.0, zones=HEADINGS),
+    Cue(STRATEGY, "commitment to act", _rx(
+        r"\bwe will\b|\bwe (?:intend|plan|aim) to\b"
+        r"|\bwill (?:grow|increase|reduce|invest|expand|develop|build|improve)\b"
+        r"|\bthis (?:plan|strategy)\b|\bstrateg(?:y|ies|ic)\b"), 0.75, zones=TEXT),
+)
+
+POLICY_CUES = (
+    Cue(POLICY, "policy title", _rx(
+        r"\bpolic(?:y|ies)\b|\bprocedures?\b|\bguidelines?\b|\bprotocol\b|\bcode of (?:practice|conduct)\b"
+        r"|\bposition statement\b|\bpolicy manual\b|\bregulations?\b|\brules?\b(?= \d|\s*[-–:])|§"), 2.5,
+        zones=TITLE_ONLY),
+    _heading_cue(POLICY, "policy section heading",
+                 r"purpose(?: and (?:scope|objectives))?|scope|definitions?|policy(?: statement)?|procedures?"
+                 r"|roles and responsibilities|related (?:documents|policies|legislation)|references"
+                 r"|monitoring(?: and review| compliance)?|review|introduction|background|principles"
+                 r"|document control|version control|equality (?:analysis|impact assessment)"
+                 r"|purpose of (?:this|the) (?:policy|procedure|document|guideline)", 1.5),
+    Cue(POLICY, "document control", _rx(
+        r"\breview date\b|\bnext review\b|\beffective (?:date|from)\b|\bdate (?:approved|issued|ratified|of issue)\b"
+        r"|\bdocument (?:control|type|owner|number)\b|\bpolicy (?:owner|number)\b|\bguideline number\b"
+        r"|\bapproved by\b|\bin force from\b|\bthis (?:policy|procedure|guideline|statement|standard|rule)\b"
+        r"|\bcitation\b|§\s*\d|^\d{3,5}\.\d{1,3}$|\bshall\b|\bapplies to (?:all|every)\b|\btable of contents?\b"),
+        1.0),
+)
+
+SUPERVISION_WORDS = (r"\bsupervis(?:ion|ing|e|es|ed|or|ors|ory)\b|\bsupervisees?\b|\bco-supervision\b"
+                     r"|\breflective practice\b|\bco-reflection\b")
+TRAINING_WORDS = (r"\btraining\b|\btrainings\b|\blearning (?:and|&) development\b|\binduction\b|\borientation\b"
+                  r"|\bcontinuing (?:education|professional development)\b|\bprofessional development\b|\bCEUs?\b"
+                  r"|\bcourses?\b|\bcurriculum\b|\be-?learning\b|\bmandatory (?:modules?|training)\b")
+HR_WORDS = (r"\brecruit(?:ment|ing|s)?\b|\bemploy(?:ment|ing)\b|\bhuman resources\b|\bpeople (?:and|&) culture\b"
+            r"|\b(?:reasonable|workplace) adjustments?\b|\bdisclos(?:e|ure|ing)\b"
+            r"|\b(?:annual|sick|parental|study) leave\b"
+            r"|\bcode of conduct\b|\bgrievances?\b|\bequal opportunit(?:y|ies)\b|\bdiscriminat(?:e|ion)\b"
+            r"|\bflexible work(?:ing)?\b|\btime off\b|\baccess to work\b|\boccupational health\b|\bcareers?\b"
+            r"|\bpay bands\b|\bselection process\b|\binterviews?\b|\bperformance (?:management|review)\b|\bonboarding\b"
+            r"|\b(?:terms and )?conditions of employment\b|\bterms and conditions\b|\bwellbeing at work\b")
+
+# Subjects that name an employment policy in a title, though the words mean little in a sentence.
+HR_HEADING_WORDS = (r"|\bleave\b|\babsence\b|\battendance\b|\bremuneration\b|\bsalar(?:y|ies)\b|\ballowances\b"
+                    r"|\bovertime\b|\brostering\b|\bprobation\b|\bdisciplinary\b|\bwhistleblowing\b|\bbullying\b"
+                    r"|\bharassment\b|\bequality\b|\bdiversity and inclusion\b|\bdignity at work\b"
+                    r"|\b(?:staff|employee) wellbeing\b|\bconduct\b|\bwhy work (?:for|with) us\b")
+
+SUBJECT_CUES = (
+    Cue(SUPERVISION, "supervision in a heading", _rx(SUPERVISION_WORDS), 2.5, zones=HEADINGS),
+    Cue(SUPERVISION, "supervision words", _rx(SUPERVISION_WORDS), 1.25),
+    Cue(TRAINING, "training in a heading", _rx(TRAINING_WORDS), 2.5, zones=HEADINGS),
+    Cue(TRAINING, "training words", _rx(TRAINING_WORDS), 1.25),
+    Cue(TRAINING, "teaching and learning", _rx(
+        r"\btrainers?\b|\bstudents?\b|\bworkshops?\b|\baccredit(?:ed|ation)\b|\bcertificates? of completion\b"
+        r"|\blearning (?:objectives|outcomes)\b|\bskills you will learn\b|\bteaching\b|\bsessions\b"
+        r"|\b(?:professional|career) (?:growth|progression)\b|\bupskill\w*|\blearn(?:s|ing|t)?\b|\bskills\b"), 1.0),
+    Cue(HR, "employment in a heading", _rx(HR_WORDS + HR_HEADING_WORDS), 2.5, zones=HEADINGS),
+    Cue(HR, "employment words", _rx(HR_WORDS), 1.25),
+    Cue(HR, "careers-page heading", _rx(
+        r"\bhow much (?:can|could|will|do|does) (?:i|you|a|an|they) (?:\w+ ){0,3}(?:earn|make|get paid)\b"
+        r"|\b(?:average|typical|median|starting) (?:yearly |annual |hourly )?(?:salary|pay|wage|earnings)\b"
+        r"|^(?:life|working|a day|a career|careers?) (?:as|in) an? \w+|\bhow to become\b|\bwho works in\b"
+        r"|\b(?:which|what) qualifications (?:are|do|will)\b|\bentry requirements\b|\bbeneficial training\b"
+        r"|^what (?:does|do) an? .{1,40} do\b"),
+        2.5, zones=HEADINGS),
+    Cue(HR, "careers-page wording", _rx(
+        r"\byou (?:can|could) (?:also )?work as\b|\b(?:normally|usually|typically|generally) (?:on|paid|employed)\b"
+        r"|\b(?:duties|tasks) (?:might|may|could|will) (?:vary|include)\b|\bif you work (?:outside|in)\b"
+        r"|\b(?:these|such|many|other) (?:\w+ ){0,3}roles\b"), 1.5),
+)
+
+OTHER_CUES = (
+    Cue(OTHER, "language-guide heading", _rx(
+        r"^language$|\bterminology\b|\bglossary\b|\bwords (?:we|to) (?:use|avoid|do not)\b|\bstyle guide\b"
+        r"|\bpreferred (?:terms|language)\b|\bperson-first language\b"), 2.5, zones=HEADINGS),
+    Cue(OTHER, "operational subject", _rx(
+        r"\bhandbook\b|\bhouse rules\b|\byour (?:stay|rights|daily schedule|care team)\b|\bvisitors\b"
+        r"|\bcomplaints?\b|\bprivacy\b|\bincidents?\b|\binfection\b|\bsafeguarding\b"
+        r"|\bdata protection\b|\bmodel of care\b|\bservice model\b|\borgani[sz]ation(?:al)? (?:chart|structure)\b"
+        r"|\binvolvement\b|\bpayments?\b|\bexpenses\b|\breimburse\w*|\breferrals?\b|\badmissions?\b"
+        r"|\bdischarge\b|\beligibility\b|\bmedications?\b|\bparticipation\b|\bannual report\b"
+        r"|\bterms of reference\b|\bgovernance\b"), 1.5, zones=HEADINGS),
+)
+
+CUES: tuple[Cue, ...] = JOB_CUES + MISSION_CUES + PLAN_CUES + POLICY_CUES + SUBJECT_CUES + OTHER_CUES
+POLICY_KINDS = (SUPERVISION, TRAINING, HR)
+JOB_TITLE_WEIGHT = 2.0
+MIN_SUBJECT = 4.0  # below this, policy furniture says "some other policy" (catalog: other)
+MISSION_FURNITURE_PENALTY = 0.5  # share of the policy furniture taken off a mission reading ...
+JOB_FURNITURE_PENALTY = 0.3  # ... and off a job reading
+
+
+# -- the document as lines -------------------------------------------------------------------------------
+
+def _source_lines(block: Block) -> list[str]:
+    """The source lines a block was joined from: readers join a paragraph's
+    lines into one block, but record where each line began in ``anchors``."""
+    cuts = [0]
+    prev = None
+    for offset, loc in block.anchors:
+        key = (loc.page, loc.line)
+        if prev is not None and loc.line is not None and key != prev and offset > cuts[-1]:
+            cuts.append(offset)
+        prev = key
+    cuts.append(len(block.text))
+    return [block.text[a:b].strip() for a, b in pairwise(cuts) if block.text[a:b].strip()]
+
+
+def _title_case(words: list[str]) -> bool:
+    """Most longer words capitalised, as in "Peer Support Specialist at County of Pinecrest"."""
+    longer = [w for w in words if len(w) > 3 and w[0].isalpha()]
+    return bool(longer) and sum(w[0].isupper() for w in longer) >= 0.6 * len(longer)
+
+
+def _heading_like(text: str, role: str, alone: bool, first: bool = False) -> bool:
+    """Whether a line reads as a heading or label: plain-text pages have no
+    heading markup, so short lines not ending a sentence (an advert's "What
+    you will do!" is a heading), ALL CAPS lines, Title Case lines and
+    "Label:" lines count as headings, and so does a first line standing
+    alone (a long title is still the title)."""
+    if role in (HEADING, TITLE):
+        return True
+    if role == LIST_ITEM or not text or len(text) > (250 if first else 120) or text[-1] in ".;,":
+        return False
+    words = text.split()
+    if role == TABLE_CELL:
+        return len(words) <= 4  # a label cell ("Position title"), not a cell of running text
+    if alone and (len(words) <= 12 or (first and len(words) <= 30)):
+        return True
+    if len(words) <= 5:
+        return True
+    return len(words) <= 12 and (text.endswith(":") or text.isupper() or _title_case(words))
+
+
+def _numbered_heading(block: Block, after: Block | None) -> bool:
+    """A short list item followed by running text is a numbered section
+    heading ("1. Purpose", then its paragraph): plain-text readers see a
+    numbered list."""
+    words = block.text.split()
+    return (block.role == LIST_ITEM and 0 < len(words) <= 5 and block.text[-1] not in ".;,"
+            and after is not None and after.role != LIST_ITEM)
+
+
+def lines_of(doc: Document) -> list[Line]:
+    """The document's lines with their zones: the title zone (the title or
+    first heading the reader marked up, and heading-like lines at the very
+    top before any section heading), other headings, the opening text and
+    the rest. Headers, footers and notes are left out: they repeat titles
+    and carry boilerplate. A "Label:" line at the top is a heading, not a
+    title: "Delivery plan:" on a form names a field, not the document."""
+    raw: list[tuple[str, bool, bool, bool]] = []  # text, heading-like, the title, a marked-up section heading
+    size, headed = 0, False
+    blocks = [b for b in doc.blocks if b.role not in (HEADER, FOOTER, FOOTNOTE, ENDNOTE)]
+    for n, block in enumerate(blocks):
+        title = block.role == TITLE or (block.role == HEADING and (not headed or block.text == doc.title))
+        section = block.role == HEADING and not title
+        headed = headed or block.role in (HEADING, TITLE)
+        parts = _source_lines(block) or [block.text.strip()]
+        numbered = _numbered_heading(block, blocks[n + 1] if n + 1 < len(blocks) else None)
+        for part in parts:
+            part = part[:MAX_CHARS]
+            heading = numbered or _heading_like(part, block.role, len(parts) == 1, not raw)
+            raw.append((part, heading, title, section))
+            size += len(part)
+            if size > MAX_CHARS:
+                break
+        if size > MAX_CHARS:
+            break
+    if doc.title and not any(text == doc.title for text, *_ in raw):
+        raw.insert(0, (doc.title, True, True, False))
+    lines: list[Line] = []
+    in_title, chars, substantial = True, 0, 0
+    for i, (text, heading, title, section) in enumerate(raw):
+        if in_title and (i >= TITLE_REACH or substantial >= TITLE_LINES or not heading or section):
+            in_title = False
+        substantial += len(text.split()) >= 3
+        if title or (heading and in_title and not text.endswith(":")):
+            zone = T_ZONE
+        elif heading:
+            zone = H_ZONE
+        else:
+            zone = L_ZONE if chars < LEAD_CHARS else B_ZONE
+            chars += len(text)
+        lines.append(Line(text, zone, heading))
+    return lines
+
+
+# -- gathering and weighing evidence ----------------------------------------------------------------------
+
+def gather(lines: list[Line]) -> list[Evidence]:
+    """Every cue family's evidence: its best-placed hit and how many hits.
+    A family counts once at its best place, plus a little for each further
+    hit, so one repeated word cannot outweigh several kinds of evidence."""
+    found: list[Evidence] = []
+    for cue in CUES:
+        best: tuple[float, str, str] | None = None
+        hits = 0
+        for line in lines:
+            if line.zone not in cue.zones:
+                continue
+            matches = list(cue.pattern.finditer(line.text))
+            if not matches:
+                continue
+            hits += len(matches)
+            weight = ZONE_WEIGHT[line.zone]
+            if best is None or weight > best[0]:
+                best = (weight, line.zone, matches[0].group(0))
+        if best is not None:
+            density = HEADING_DENSITY if cue.zones <= HEADINGS else DENSITY
+            points = cue.weight * best[0] + cue.weight * density * min(hits - 1, DENSITY_CAP)
+            found.append(Evidence(cue.kind, cue.label, best[2].strip(), best[1], hits, points))
+    return found
+
+
+def title_evidence(lines: list[Line]) -> list[Evidence]:
+    """A job title in the title lines (or a "Position title:" label) is
+    evidence of a job advert: real adverts are headed by the job and the
+    service, and rarely say "position description"."""
+    titles = job_titles(lines)
+    if not titles:
+        return []
+    text, zone = titles[0]
+    return [Evidence(JD, "job title", text, zone, len(titles), JOB_TITLE_WEIGHT * ZONE_WEIGHT[zone])]
+
+
+def kind_scores(evidence: list[Evidence]) -> tuple[dict[str, float], str]:
+    """Each kind's score from the evidence, and the kind that policy
+    furniture went to. The furniture belongs to the policy kind whose
+    subject is strongest, or to ``other`` (an operational policy) when no
+    workforce subject stands out. It also counts against reading the
+    document as a mission page or a job advert: policies quote the mission,
+    and recruitment policies talk about adverts."""
+    raw: dict[str, float] = defaultdict(float)
+    for ev in evidence:
+        raw[ev.kind] += ev.points
+    scores = {kind: raw.get(kind, 0.0) for kind in KINDS}
+    furniture = raw.get(POLICY, 0.0)
+    owner = max((*POLICY_KINDS, OTHER), key=lambda k: scores[k])
+    if owner == OTHER or scores[owner] < MIN_SUBJECT:
+        owner = OTHER
+    scores[owner] += furniture
+    scores[MISSION] = max(0.0, scores[MISSION] - MISSION_FURNITURE_PENALTY * furniture)
+    scores[JD] = max(0.0, scores[JD] - JOB_FURNITURE_PENALTY * furniture)
+    return scores, owner
+
+
+# -- is the job a peer job? -------------------------------------------------------------------------------
+
+ROLE_RE = _rx(rf"\b(?:{ROLE_NOUN})\b")  # singular: a job title names one post; "Peer Specialists: ..." is a topic
+# Words that turn a line naming a role into a line about something else ("Supervision of Certified Peer
+# Specialists", "Becoming a Peer Specialist Supervisor", "Life as a peer support worker").
+PREFIX_STOP = frozenset({
+    "of", "for", "with", "to", "about", "on", "by", "becoming", "become", "how", "what", "who", "why",
+    "working", "life", "as", "our", "your", "their", "the", "a", "an", "supervision", "supervising",
+    "training", "policy", "procedure", "guide", "guidance", "module", "rule", "in", "into",
+})
+ROLE_QUALIFIER = _rx(r"^(?:[(\[\-–—|,/:·]|(?:in|at|for|I{1,3}|\d)\b)")
+TITLE_LABEL = _rx(r"^(?:(?:(?:position|post|job|role)\s+title|title of (?:the )?(?:position|post|role)|classification)"
+                  r"\s*:?|(?:position|post|job|role)\s*:)\s*(.*)$")
+PEER_ROLE = (rf"(?:(?:{PEER_TERM})(?:\s+[\w-]+){{0,3}}?\s+(?:{ROLE_NOUN})s?|recovery\s+coach(?:es)?"
+             rf"|experts?\s+by\s+experience)\b")
+# How a role summary names the role it is about: anywhere in the opening text ...
+ROLE_NAMING = (
+    _rx(rf"\b(?:looking for|seeking|hiring|recruiting|appointing|applications (?:for|from))\s+(?:an?|our|the|several"
+        rf"|two|three|\w+)\s+(?:[\w-]+\s+){{0,3}}?{PEER_ROLE}"),
+    _rx(rf"\b(?:in|as) (?:the|our|a|an|this) (?:[\w-]+\s+){{0,3}}?{PEER_ROLE}\s+(?:role|position|post)\b"),
+    _rx(rf"\bthis (?:[\w-]+\s+){{0,3}}?{PEER_ROLE}\s+(?:role|position|post|job)\b"),
+)
+# ... or as the subject of the first sentences ("Peer Specialists deliver ...", "Employees in this job
+# deliver peer support"), where a job class specification defines its role.
+ROLE_DEFINING = (
+    _rx(rf"(?:^|[.!?:]\s+)(?:the |a |an |our |each |every )?(?:[\w-]+\s+){{0,3}}?{PEER_ROLE}\s+(?:will|is|are|has"
+        r"|offers?|provides?|delivers?|supports?|works?|builds?|acts?|helps?|engages?|draws?|brings?|shares?|uses?)\b"),
+    _rx(r"\b(?:work|job|role|position|class|employees|incumbents?|staff)\b(?:\s+[\w-]+){0,6}?\s+(?:deliver|provide"
+        r"|offer|give)s?\s+(?:[\w-]+\s+){0,3}?peer (?:support|recovery|services)"),
+)
+DEFINING_CHARS = 600  # the first sentences of the opening text
+LE_REQUIRED = _rx(
+    r"\b(?:lived|living|personal) experience\b[^.]{0,80}?\b(?:is |are )?(?:essential|required|a must|mandatory)\b"
+    r"|\bmust (?:have|bring|hold|self-identify)\b[^.]{0,60}?\b(?:lived|living) experience\b"
+    r"|\brequires lived experience\b|\bself-identif(?:y|ies) as\b[^.]{0,60}?\brecovery\b")
+
+PEER_WHERE = {
+    "title": "the job title names a peer role",
+    "summary": "the role summary names a peer role",
+    "heading": "a heading names a peer role",
+    "requirement": "lived experience is an essential requirement",
+}
+
+
+@dataclass(frozen=True)
+class PeerEvidence:
+    """Why a job is a designated peer role: where the role is named that way
+    (``title``, ``summary``, ``heading`` or ``requirement``), the words,
+    and how strongly that says peer (0..1)."""
+
+    where: str
+    text: str
+    strength: float
+
+
+def role_name(line: str) -> str | None:
+    """The job title a line names, if the line is one: a role noun (worker,
+    specialist, coach, nurse ...) in the singular, led by at most a few
+    modifiers and followed only by qualifiers (" - Rowan Ward", " (ACT)",
+    " in Marsdon", " I/II"). "Position Description: X" names X."""
+    for segment in re.split(r":\s+|:$", line):
+        m = ROLE_RE.search(segment)
+        if not m:
             continue
-        sec = " ".join(b.section).lower()
-        if len(summary) < 6 or re.search(r"purpose|summary|about the (role|position)|overview|position details", sec):
-            summary.append(b.text)
-    return title, heads, " ".join(summary)
-
-
-def _kind_of(text: str) -> str | None:
-    for kind, pattern in KIND_PATTERNS:
-        if pattern.search(text):
-            return kind
+        prefix = [w.strip(",.&").lower() for w in segment[:m.start()].split()]
+        if len(prefix) > 6 or any(w in PREFIX_STOP for w in prefix):
+            continue
+        rest = segment[m.end():].strip()
+        if rest and not ROLE_QUALIFIER.match(rest) and len(rest.split()) > 3:
+            continue
+        return segment.strip()
     return None
 
 
-def classify(doc: Document, explicit: str | None = None, why: str = "") -> Document:
-    if explicit:
-        return doc.with_kind(explicit, why or f"kind given as {explicit}")
-    title, heads, summary = _title_and_summary(doc)
-    body = doc.text[:20000]
-    jd_cues = len(set(m.group(0).lower() for m in JD_CUES.finditer(body)))
-
-    kind = None
-    reason = ""
-    if title:
-        kind = _kind_of(title)
-        if kind == "training-policy" and not POLICY_WORD.search(title) and jd_cues >= 2:
-            kind = "job-description"  # "Trainer" or "Education Officer" job descriptions
-        if kind == "mission-statement" and POLICY_WORD.search(title) and not re.search(r"mission|vision", title, re.I):
-            kind = _kind_of(re.sub(r"\bvalues\b", "", title, flags=re.I)) or kind
-        if kind:
-            reason = f"title \"{title[:80]}\" names a {kind.replace('-', ' ')}"
-    if kind is None and jd_cues >= 2:
-        kind, reason = "job-description", f"{jd_cues} job description cues (reports to, selection criteria, ...)"
-    if kind is None:
-        for h in heads[1:8]:
-            kind = _kind_of(h)
-            if kind:
-                reason = f"heading \"{h[:80]}\" names a {kind.replace('-', ' ')}"
-                break
-    if kind is None:
-        counts = {k: len(p.findall(body)) for k, p in KIND_PATTERNS}
-        best = max(counts, key=counts.get)
-        if counts[best] >= 3:
-            kind, reason = best, f"text mentions {best.replace('-', ' ')} terms {counts[best]} times"
-    if kind is None:
-        return doc.with_kind("other", "no title, heading or content cue names a known kind")
-    if kind == "job-description":
-        m = PEER_RE.search(title) or PEER_RE.search(summary)
+def job_titles(lines: list[Line]) -> list[tuple[str, str]]:
+    """The job titles (with their zones) the title lines name, plus any
+    "Position title: X" label near the top (the value may sit on the next
+    line or table cell)."""
+    titles = [(name, line.zone) for line in lines if line.zone == T_ZONE and (name := role_name(line.text))]
+    for i, line in enumerate(lines[:40]):
+        m = TITLE_LABEL.match(line.text)
         if m:
-            where = "title" if PEER_RE.search(title) else "summary"
-            return doc.with_kind("peer-job-description", f"{reason}; its {where} names \"{m.group(0)}\"")
-    return doc.with_kind(kind, reason)
+            value = m.group(1).strip() or (lines[i + 1].text if i + 1 < len(lines) else "")
+            if value and role_name(value):
+                titles.append((value, line.zone))
+    return titles
+
+
+def peer_role(lines: list[Line]) -> PeerEvidence | None:
+    """Whether the job is a designated Lived Experience role. The job title
+    decides when the title lines name one; otherwise the role summary's
+    naming of the role, a heading naming a peer role, or lived experience
+    as an essential requirement. Peer words elsewhere (duties that involve
+    peer workers) do not make a peer job."""
+    text = "\n".join(line.text for line in lines)
+    required = LE_REQUIRED.search(text)
+    titles = [title for title, _ in job_titles(lines)]
+    for title in titles:
+        if PEER_RE.search(title):
+            return PeerEvidence("title", title, 0.8)
+    if titles:
+        return PeerEvidence("requirement", required.group(0), 0.5) if required else None
+    summary = " ".join(line.text for line in lines if line.zone == L_ZONE)[:LEAD_CHARS * 2]
+    for patterns, opening in ((ROLE_NAMING, summary), (ROLE_DEFINING, summary[:DEFINING_CHARS])):
+        for pattern in patterns:
+            if m := pattern.search(opening):
+                return PeerEvidence("summary", m.group(0).strip(" .:"), 0.6)
+    for line in lines:
+        if line.heading and (name := role_name(line.text)) and PEER_RE.search(name):
+            return PeerEvidence("heading", name, 0.5)
+    return PeerEvidence("requirement", required.group(0), 0.5) if required else None
+
+
+# -- the decision ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Verdict:
+    """The classifier's answer: the kind, the runner-up, a confidence in
+    [0, 1], the reason in words, and every kind's score."""
+
+    kind: str
+    runner_up: str | None
+    confidence: float
+    reason: str
+    scores: dict[str, float]
+
+
+def judge(doc: Document) -> Verdict:
+    """Score every kind from the document's content and pick the best."""
+    lines = lines_of(doc)
+    evidence = gather(lines) + title_evidence(lines)
+    scores, owner = kind_scores(evidence)
+    peer = peer_role(lines) if scores[JD] > 0 else None
+    job = scores[JD]
+    if peer is not None:
+        scores[PEER_JD], scores[JD] = job, job * (1 - peer.strength)
+    elif job > 0 and any(PEER_RE.search(line.text) for line in lines):
+        scores[PEER_JD] = job * 0.2
+    ranked = sorted(KINDS, key=lambda k: (-scores[k], KINDS.index(k)))
+    best, second = ranked[0], ranked[1]
+    top, runner = scores[best], scores[second]
+    if top <= 0:
+        return Verdict(OTHER, None, 0.0, "no evidence of any kind: no job, policy, plan or mission cues", scores)
+    if top < FLOOR and best != OTHER:
+        cue = max((e for e in evidence if e.kind in _family(best, owner)), key=lambda e: e.points, default=None)
+        said = f" ({cue.label} \"{_short(cue.text)}\")" if cue else ""
+        reason = f"weak evidence: only a passing cue for {best}{said}, so other"
+        return Verdict(OTHER, best, round(0.5 * (1 - top / FLOOR), 2), reason, scores)
+    margin = (top - runner) / top
+    confidence = round(margin * top / (top + WEAK), 2)
+    mine = sorted((e for e in evidence if e.kind in _family(best, owner)), key=lambda e: -e.points)
+    reason = _reason(best, mine, peer, top, second if runner > 0 else None, margin)
+    return Verdict(best, second if runner > 0 else None, confidence, reason, scores)
+
+
+def _family(kind: str, furniture_owner: str) -> tuple[str, ...]:
+    """The evidence kinds behind a document kind's score."""
+    if kind in (JD, PEER_JD):
+        return (JD,)
+    return (kind, POLICY) if kind == furniture_owner else (kind,)
+
+
+def _reason(kind: str, mine: list[Evidence], peer: PeerEvidence | None, top: float, runner: str | None,
+            margin: float) -> str:
+    """The reason in words: the strongest evidence for the kind (``mine``,
+    strongest first), the peer decision, and the runner-up; "weak evidence"
+    or "close call" first when the evidence does not settle it."""
+    parts = [f"{e.label} \"{_short(e.text)}\" ({ZONE_WORDS[e.zone]})" for e in mine[:3]]
+    said = "; ".join(parts) if parts else "no direct cue"
+    if kind == PEER_JD and peer is not None:
+        said += f"; {PEER_WHERE[peer.where]} (\"{_short(peer.text)}\")"
+    elif kind == JD and peer is None:
+        said += "; no peer role named in the title or role summary"
+    lead = f"{kind.replace('-', ' ')}: {said}"
+    if top < WEAK:
+        lead = f"weak evidence: {lead}"
+    elif margin < CLOSE:
+        lead = f"close call: {lead}"
+    if runner:
+        lead += f"; runner-up {runner}"
+    return lead
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def classify(doc: Document, explicit: str | None = None, why: str = "") -> Document:
+    """``doc`` with its kind, reason, runner-up and confidence. An explicit
+    kind (``--kind`` or a configured glob, with ``why`` saying which) wins
+    with confidence 1 and no runner-up."""
+    if explicit:
+        return doc.with_kind(explicit, why or f"kind given as {explicit}", None, 1.0)
+    verdict = judge(doc)
+    return doc.with_kind(verdict.kind, verdict.reason, verdict.runner_up, verdict.confidence)

@@ -15,12 +15,10 @@ import click
 
 from policylint import __version__
 
+from policylint.kinds import KINDS
 from policylint.report import FORMATS
 
-DOC_KINDS = (
-    "mission-statement", "strategic-plan", "peer-job-description", "job-description",
-    "supervision-policy", "training-policy", "hr-policy", "other",
-)
+DOC_KINDS = KINDS  # the one list lives in policylint.kinds
 
 
 def _split(values: tuple[str, ...]) -> set[str]:

@@ -20,11 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from policylint.document import Limits
+from policylint.kinds import KINDS
 
-KINDS = (
-    "mission-statement", "strategic-plan", "peer-job-description", "job-description",
-    "supervision-policy", "training-policy", "hr-policy", "other",
-)
 FAIL_ON = ("info", "warning", "error", "never")
 LIMIT_KEYS = {f.name.replace("_", "-"): f.name for f in fields(Limits)}
 # The type each limit must have: "int" or "float", as Limits declares it.

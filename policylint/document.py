@@ -119,13 +119,16 @@ class Document:
     directives: tuple[Directive, ...] = ()
     kind: str | None = None
     kind_reason: str | None = None
+    kind_runner_up: str | None = None  # the next most likely kind, when the classifier chose
+    kind_confidence: float | None = None  # 0..1; 1.0 for a kind given explicitly
 
     @property
     def text(self) -> str:
         return "\n".join(b.text for b in self.blocks)
 
-    def with_kind(self, kind: str, reason: str) -> "Document":
-        return replace(self, kind=kind, kind_reason=reason)
+    def with_kind(self, kind: str, reason: str, runner_up: str | None = None,
+                  confidence: float | None = None) -> "Document":
+        return replace(self, kind=kind, kind_reason=reason, kind_runner_up=runner_up, kind_confidence=confidence)
 
 
 class ReadError(Exception):

@@ -8,7 +8,7 @@ cannot be read becomes a finding and the run goes on.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from typing import Callable
@@ -32,6 +32,8 @@ class FileResult:
     kind: str | None = None
     kind_reason: str | None = None
     error: str | None = None
+    kind_runner_up: str | None = None  # the classifier's second choice, if it chose
+    kind_confidence: float | None = None  # 0..1, 1.0 when the kind was given
 
 
 @dataclass
@@ -140,7 +142,8 @@ def read_and_classify(path: Path, options: Options) -> tuple[Document | None, Fi
         doc = classify(doc, configured[0], configured[1])
     else:
         doc = classify(doc, options.kind)
-    return doc, FileResult(p, doc.kind, doc.kind_reason), findings
+    return doc, FileResult(p, doc.kind, doc.kind_reason, kind_runner_up=doc.kind_runner_up,
+                           kind_confidence=doc.kind_confidence), findings
 
 
 def make_engine(options: Options):
@@ -196,7 +199,7 @@ def finish(read: tuple[Document | None, FileResult, list[Finding]], engine, limi
 
 def _failed(info: FileResult, findings: list[Finding], exc: ReadError) -> Outcome:
     """The outcome of a file that was read but could not be checked to the end."""
-    info = FileResult(info.path, info.kind, info.kind_reason, exc.reason)
+    info = replace(info, error=exc.reason)
     return Outcome(info, [*findings, reader_finding(info.path, exc.code, exc.reason, exc.hint)])
 
 

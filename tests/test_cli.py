@@ -53,8 +53,11 @@ def test_check_json_contract(capsys, jd):
     code, out, _ = run(capsys, "check", str(jd), "--format", "json")
     data = json.loads(out)
     assert code == 1 and data["version"] == 1
-    assert data["files"] == [{"path": str(jd), "kind": "peer-job-description",
-                              "kind_reason": data["files"][0]["kind_reason"], "error": None}]
+    entry = data["files"][0]
+    assert data["files"] == [{"path": str(jd), "kind": "peer-job-description", "kind_reason": entry["kind_reason"],
+                              "error": None, "kind_runner_up": entry["kind_runner_up"],
+                              "kind_confidence": entry["kind_confidence"]}]
+    assert entry["kind_runner_up"] != "peer-job-description" and 0 <= entry["kind_confidence"] <= 1
     by_rule = {f["name"]: f for f in data["findings"]}
     clin = by_rule["no-clinicalised-duties"]
     assert clin["rule"] == "PL305" and clin["evidence"] == "Dispense prescribed medication"

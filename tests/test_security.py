@@ -387,7 +387,7 @@ def test_hostile_file_names_cannot_forge_output(capsys, tmp_path, monkeypatch):
     outputs = {}
     for fmt in ("json", "text", "sarif", "junit", "github"):
         code, out, _ = run(capsys, "check", folder, "--format", fmt, "-o", tmp_path / f"out.{fmt}",
-                           "--jobs", "1", "--no-cache")
+                           "--jobs", "1", "--no-cache", "--show-info")  # every finding on its own line
         assert code == 1, fmt
         outputs[fmt] = (tmp_path / f"out.{fmt}").read_text(encoding="utf-8")
     data = json.loads(outputs["json"])

@@ -13,11 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from policylint.findings import SEVERITIES
+from policylint.kinds import KINDS
 
-KINDS = (
-    "mission-statement", "strategic-plan", "peer-job-description", "job-description",
-    "supervision-policy", "training-policy", "hr-policy", "other",
-)
 RULE_KINDS = ("forbid", "substitute", "require", "conditional", "set")
 CONTEXTS = ("negation", "disclaimer", "advocacy", "learning", "other-role", "criteria")
 # What a forbid rule excuses unless it says otherwise ("criteria" is opt-in).

@@ -29,22 +29,11 @@ from policylint.document import (
     ENDNOTE, FOOTER, FOOTNOTE, HEADER, HEADING, LIST_ITEM, TABLE_CELL, TITLE, Block, Document,
 )
 from policylint.findings import SEVERITY_RANK, Finding
+from policylint.kinds import KINDS, LABELS
 from policylint.report import scorecard as sc
 
-DOC_KINDS = (
-    "mission-statement", "strategic-plan", "peer-job-description", "job-description",
-    "supervision-policy", "training-policy", "hr-policy", "other",
-)
-KIND_LABEL = {
-    "mission-statement": "mission statement",
-    "strategic-plan": "strategic plan",
-    "peer-job-description": "peer job description",
-    "job-description": "job description",
-    "supervision-policy": "supervision policy",
-    "training-policy": "training policy",
-    "hr-policy": "HR policy",
-    "other": "other document",
-}
+DOC_KINDS = KINDS
+KIND_LABEL = LABELS
 SEVERITY_LABEL = {"error": "Error", "warning": "Warning", "info": "Info"}
 
 

@@ -27,7 +27,8 @@ def render(result, rules=()) -> str:
         "version": SCHEMA_VERSION,
         "tool": {"name": "policylint", "version": __version__},
         "files": [
-            {"path": fr.path, "kind": fr.kind, "kind_reason": fr.kind_reason, "error": fr.error}
+            {"path": fr.path, "kind": fr.kind, "kind_reason": fr.kind_reason, "error": fr.error,
+             "kind_runner_up": fr.kind_runner_up, "kind_confidence": fr.kind_confidence}
             for fr in result.files
         ],
         "findings": [f.as_json() for f in result.findings],
