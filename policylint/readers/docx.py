@@ -9,6 +9,14 @@ relationships to the styles, header, footer, footnote and endnote parts --
 and parses only those XML parts, each with an lxml parser that loads no DTD,
 resolves no entity (an entity reference contributes no text), never touches
 the network and keeps libxml2's size and depth guards (no ``huge_tree``).
+One size guard is lifted, for a part that needs it: a text node (or an
+attribute value, a comment) over libxml2's 10,000,000 bytes is valid Word --
+a long text pasted as one run -- so a part libxml2 refused for that alone is
+parsed again with ``huge_tree``, if it is UTF-8 and has no document type
+declaration (nothing in it can declare an entity, whatever libxml2 version
+checks entity expansion under ``huge_tree``), and its nesting is held to the
+same 256 levels. The byte and paragraph limits (below) apply before either
+parse.
 Members are inflated in bounded chunks, and only if stored or deflated.
 While reading, ``policylint.limits.PackageGuard`` counts the bytes actually
 inflated against the same limits, refuses a part with more paragraph start
@@ -191,6 +199,15 @@ _HEURISTIC_LEVEL = 3
 _HEURISTIC_MAX_WORDS = 12
 
 _CHUNK = 1 << 20
+_XML_SIZE_GUARD = 10_000_000  # bytes: libxml2's longest text node, attribute value... without huge_tree
+_XML_MAX_DEPTH = 256  # libxml2's nesting limit without huge_tree (2048 with it)
+# libxml2's words for a size guard ("Text node too long, try XML_PARSE_HUGE", "huge text node",
+# "AttValue length too long", "Comment too big found") and for its depth guard, which also names
+# XML_PARSE_HUGE and is not lifted. readers/__init__.py knows the depth message.
+_XML_SIZE_ERROR = re.compile(r"huge|resource limit|too long|too big", re.IGNORECASE)
+_XML_TOO_DEEP = "Excessive depth in document"
+_XML_ENCODING = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]*)""")
+_UTF8_BOM = b"\xef\xbb\xbf"
 _RATIO_MIN_BYTES = 1 << 20
 _STYLE_CHAIN_MAX = 32
 _READABLE_COMPRESSION = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED}
@@ -257,13 +274,58 @@ def _check_directory(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
                         f"{limits.max_total_bytes:,}", limit_hint("max_total_bytes"))
 
 
+def _parser(huge_tree: bool = False) -> etree.XMLParser:
+    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=huge_tree,
+                           load_dtd=False)
+
+
 def _parse(data: bytes) -> etree._Element:
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
-                             load_dtd=False)
-    root = etree.fromstring(data, parser)
+    try:
+        root = etree.fromstring(data, _parser())
+    except etree.XMLSyntaxError as exc:
+        if not _only_too_long(data, exc):
+            raise
+        root = etree.fromstring(data, _parser(huge_tree=True))
+        _check_depth(root)
     if isinstance(root.tag, str) and root.tag.startswith(_STRICT_PREFIX):
         _strict_to_transitional(root)
     return root
+
+
+def _only_too_long(data: bytes, exc: etree.XMLSyntaxError) -> bool:
+    """Whether libxml2 refused a part only for holding a text node (or an
+    attribute value, a comment) over its 10,000,000-byte guard, and the part
+    can be parsed again with the guard lifted: it is UTF-8 and declares no
+    DTD. ``huge_tree`` also lifts libxml2's check on entity expansion in
+    some versions; a part with no DTD has no entity to expand."""
+    message = str(exc)
+    return (len(data) > _XML_SIZE_GUARD and _XML_TOO_DEEP not in message
+            and _XML_SIZE_ERROR.search(message) is not None and _utf8_without_dtd(data))
+
+
+def _utf8_without_dtd(data: bytes) -> bool:
+    """Whether a part is UTF-8, as Word writes every part (so its bytes can
+    be searched for markup), and has no document type declaration. A part
+    starting with a nul byte or declaring another encoding is not searched:
+    it could spell ``<!DOCTYPE`` in bytes that do not say so."""
+    head = data.removeprefix(_UTF8_BOM)
+    if not head.startswith(b"<") or head[1:2] in (b"", b"\0"):
+        return False  # UTF-16 or UTF-32
+    declared = _XML_ENCODING.match(head)
+    if declared is not None and declared.group(1).lower() not in (b"utf-8", b"utf8"):
+        return False
+    return b"<!DOCTYPE" not in data
+
+
+def _check_depth(root: etree._Element) -> None:
+    """Hold a tree parsed with ``huge_tree`` to the nesting limit libxml2
+    keeps without it (the reader's walks recurse), raising libxml2's own
+    error, which the caller reports as a limit."""
+    depth = 0
+    for event, _ in etree.iterwalk(root, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        if depth > _XML_MAX_DEPTH:
+            raise etree.XMLSyntaxError(f"{_XML_TOO_DEEP}: {_XML_MAX_DEPTH}", None, 0, 0)
 
 
 def _strict_to_transitional(root: etree._Element) -> None:

@@ -6,6 +6,18 @@ sample characters, then groups lines into headings, paragraphs and list
 items, and picks out running headers, footers and page numbers. Every pdfium
 object is closed as soon as its page is done, so memory stays flat.
 
+Only what a reader sees is text. A line is left out when its sample
+characters are too small to read (a glyph box under 4 pt), entirely outside
+the page box, not painted (text render mode 3 or 7, or fully transparent) or
+painted white -- unless something is drawn behind it: invisible text over an
+image is a scan's OCR layer (the text of the picture), white text over a
+coloured box or a picture is seen. Hidden lines neither become blocks nor
+count towards the body text size that headings are measured against, and a
+line counts there by the characters its width can show, so text drawn over
+itself weighs no more than the line it is in. Judged per line, from its
+first and last characters: a line that mixes seen and hidden characters is
+kept whole.
+
 Limits: the page count is checked before any page is read, the time limit
 between pages. Pages that give no text are reported, grouped by reason with
 their page numbers (and, when several failed, the pages that were read):
@@ -20,6 +32,7 @@ from __future__ import annotations
 
 import bisect
 import ctypes
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -74,6 +87,15 @@ _MAX_HEADING_WORDS = 30
 _MAX_BOLD_HEADING_WORDS = 12
 _MAX_LEVEL = 6
 
+_MIN_READABLE = 4.0  # points: a glyph box smaller than this both ways cannot be read
+_WHITE_LEVEL = 245  # a colour whose channels (0-255) are all at least this is white on paper
+_UNPAINTED_MODES = frozenset({pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE, pdfium_c.FPDF_TEXTRENDERMODE_CLIP})
+_STROKED_MODES = frozenset({pdfium_c.FPDF_TEXTRENDERMODE_STROKE, pdfium_c.FPDF_TEXTRENDERMODE_STROKE_CLIP})
+_FILLED_AND_STROKED_MODES = frozenset({pdfium_c.FPDF_TEXTRENDERMODE_FILL_STROKE,
+                                       pdfium_c.FPDF_TEXTRENDERMODE_FILL_STROKE_CLIP})
+_CHARS_PER_HEIGHT = 8  # more characters than this per line height of width are drawn over each other
+_BACKDROP_GRID = 128  # cells a page is divided into, each way, to find what is drawn behind text
+
 _TAIL_BYTES = 4096  # where a complete PDF has its %%EOF marker
 _IMAGE_DEPTH = 3  # form XObjects looked into for a scanned page's image
 _MAX_PAGE_NUMBER_CHARS = 40  # longer lines are never page numbers (and would be slow to match)
@@ -97,6 +119,7 @@ class _Line:
     size: float  # height of the font's box, a stand-in for the font size
     bold: bool
     hyphen: bool  # ended in a line-end hyphen PDFium marked
+    weight: int  # characters a reader can see: the length, at most what the line's extent holds
     height: float = 0.0  # the size, at least 1: what gaps are measured in
 
     def __post_init__(self) -> None:
@@ -353,11 +376,13 @@ _Box = tuple[float, float, float, float]  # left, bottom, right, top
 
 
 def _page_lines(textpage: pdfium.PdfTextPage, raw: str, page: int, rotation: int) -> list[_Line]:
-    """The visual lines of a page in reading order, measured in a frame where
-    the page's text runs left to right and lines go down the page."""
+    """The visual lines of a page that a reader sees, in reading order,
+    measured in a frame where the page's text runs left to right and lines go
+    down the page."""
     measured: list[tuple[str, list[_Box], bool, bool]] = []
     clean = _clean if _count(raw, _DIRTY, _ASCII_DIRTY) else str.strip
-    measure = _Measure(textpage)
+    view = _PageView(textpage.page)
+    measure = _Measure(textpage, view)
     parts = _BREAK_SPLIT.split(raw)  # line, break, line, ..., line
     parts.append("")
     start = 0
@@ -367,8 +392,8 @@ def _page_lines(textpage: pdfium.PdfTextPage, raw: str, page: int, rotation: int
         if text:
             first = start + len(segment) - len(segment.lstrip())
             last = start + len(segment.rstrip()) - 1
-            boxes, bold = measure(first, last)
-            if boxes:
+            boxes, bold, sight = measure(first, last)
+            if boxes and (sight == _SEEN or view.shows(sight, boxes)):
                 measured.append((text, boxes, bold, sep == _HYPHEN))
         start += len(segment) + len(sep)
     turns = (rotation // 90 + _text_turns([boxes for _, boxes, _, _ in measured], rotation // 90)) % 4
@@ -387,50 +412,250 @@ def _page_lines(textpage: pdfium.PdfTextPage, raw: str, page: int, rotation: int
         else:
             (left, bottom1, _, top1), (_, bottom2, _, top2) = boxes
             bottom, size = min(bottom1, bottom2), (top1 - bottom1 + top2 - bottom2) / 2
-        lines.append(_Line(text, page, number, tops[i], bottom, left, size, bold, hyphen))
+        lines.append(_Line(text, page, number, tops[i], bottom, left, size, bold, hyphen, _weight(text, boxes, size)))
     return lines
 
 
-_char_index = pdfium_c.FPDFText_GetCharIndexFromTextIndex
-_char_box = pdfium_c.FPDFText_GetLooseCharBox
-_font_weight = pdfium_c.FPDFText_GetFontWeight
+def _weight(text: str, boxes: list[_Box], size: float) -> int:
+    """How many characters of a line a reader can see: its length, but no
+    more than its extent (from its first character's box to its last, across
+    and up, so that it holds whichever way the line runs) holds at its size
+    -- characters drawn over each other are seen as one."""
+    first, last = boxes[0], boxes[-1]
+    extent = abs(last[2] - first[0]) + abs(last[3] - first[1])
+    return min(len(text), 1 + int(extent * _CHARS_PER_HEIGHT / max(size, 1.0)))
+
+
+def _by_address(function, restype, *argtypes):  # type: ignore[no-untyped-def]
+    """PDFium's ``function`` taking and giving handles as plain addresses
+    (ints). ctypes passes an int faster than a typed pointer, and an address,
+    unlike a pointer object, can key a dict. For the calls made for every
+    line."""
+    return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(function, ctypes.c_void_p).value)
+
+
+_VOID, _INT, _UINT_P = ctypes.c_void_p, ctypes.c_int, ctypes.POINTER(ctypes.c_uint)
+_char_index = _by_address(pdfium_c.FPDFText_GetCharIndexFromTextIndex, _INT, _VOID, _INT)
+_char_box = _by_address(pdfium_c.FPDFText_GetLooseCharBox, _INT, _VOID, _INT, ctypes.POINTER(pdfium_c.FS_RECTF))
+_text_object = _by_address(pdfium_c.FPDFText_GetTextObject, _VOID, _VOID, _INT)
+_text_font = _by_address(pdfium_c.FPDFTextObj_GetFont, _VOID, _VOID)
+_render_mode = _by_address(pdfium_c.FPDFTextObj_GetTextRenderMode, _INT, _VOID)
+_fill_colour = _by_address(pdfium_c.FPDFText_GetFillColor, _INT, _VOID, _INT, _UINT_P, _UINT_P, _UINT_P, _UINT_P)
+_stroke_colour = _by_address(pdfium_c.FPDFText_GetStrokeColor, _INT, _VOID, _INT, _UINT_P, _UINT_P, _UINT_P,
+                             _UINT_P)
+_font_weight = _by_address(pdfium_c.FPDFFont_GetWeight, _INT, _VOID)
 _font_info = pdfium_c.FPDFText_GetFontInfo
 _NAME_BYTES = 128
+
+# How a reader sees a character (or a line: its best-seen sample), from best to worst. A white
+# or unpainted line is read only with something drawn behind it (_PageView.shows).
+_SEEN = 0  # painted, readable, on the page
+_WHITE = 1  # painted white: seen only against something painted
+_UNPAINTED = 2  # render mode invisible or clip, or fully transparent: seen only as the text of a picture
+_UNSEEN = 3  # too small to read, or outside the page box
 
 
 class _Measure:
     """Measures lines of one text page: the boxes of a line's first and last
-    characters, and whether both are bold (by the font's weight or, when
-    PDFium has no usable weight, its name)."""
+    characters, whether both are bold (by their font's weight or, when the
+    font has no usable weight, its name), and how a reader sees the line --
+    as the better seen of the two, so a line is hidden only when both are."""
 
-    def __init__(self, textpage: pdfium.PdfTextPage) -> None:
-        self.textpage = textpage.raw
+    def __init__(self, textpage: pdfium.PdfTextPage, view: _PageView) -> None:
+        self.handle = textpage.raw
+        self.textpage = ctypes.cast(textpage.raw, ctypes.c_void_p).value
         self.rect = pdfium_c.FS_RECTF()
         self.name = ctypes.create_string_buffer(_NAME_BYTES)
-        self.bold_names: dict[bytes, bool] = {}
+        self.bold_fonts: dict[int | None, bool] = {}  # by font address: fonts live as long as the page
+        self.page_box = view.box
+        self.rgba = tuple(ctypes.c_uint() for _ in range(4))
 
-    def __call__(self, first: int, last: int) -> tuple[list[_Box], bool]:
+    def __call__(self, first: int, last: int) -> tuple[list[_Box], bool, int]:
         textpage, rect = self.textpage, self.rect
         boxes = []
         bold = True
+        sight = _UNSEEN
         for position in (first, last) if last > first else (first,):
             index = _char_index(textpage, position)
             if index >= 0 and _char_box(textpage, index, rect):
-                boxes.append((rect.left, rect.bottom, rect.right, rect.top))
-                bold = bold and self.bold(index)
-        return boxes, bold
+                box = (rect.left, rect.bottom, rect.right, rect.top)
+                boxes.append(box)
+                if bold or sight != _SEEN:
+                    text_object = _text_object(textpage, index)
+                    if bold:
+                        font = _text_font(text_object)
+                        known = self.bold_fonts.get(font)
+                        bold = self.bold(font, index) if known is None else known
+                    if sight != _SEEN:
+                        sight = min(sight, self.sight(text_object, index, box))
+        return boxes, bold, sight
 
-    def bold(self, index: int) -> bool:
-        weight = _font_weight(self.textpage, index)
+    def bold(self, font: int | None, index: int) -> bool:
+        """Whether ``font``, the font of character ``index``, is bold (the
+        answer kept in ``bold_fonts``)."""
+        weight = _font_weight(font)
         if 100 <= weight <= 1000:
-            return weight >= 600
-        # PDFium writes nothing when the name does not fit: then there is no name to go by.
-        fits = _font_info(self.textpage, index, self.name, _NAME_BYTES, None) <= _NAME_BYTES
-        name = self.name.value if fits else b""
-        found = self.bold_names.get(name)
-        if found is None:
-            found = self.bold_names[name] = bool(_BOLD_NAME.search(name.decode("latin-1")))
+            found = weight >= 600
+        else:  # PDFium writes nothing when the name does not fit: then there is no name to go by
+            fits = _font_info(self.handle, index, self.name, _NAME_BYTES, None) <= _NAME_BYTES
+            name = self.name.value if fits else b""
+            found = bool(_BOLD_NAME.search(name.decode("latin-1")))
+        self.bold_fonts[font] = found
         return found
+
+    def sight(self, text_object: int | None, index: int, box: _Box) -> int:
+        """How a reader sees character ``index`` of ``text_object``, whose box
+        is ``box``. Its box, not its font size, tells how small it is: a font
+        scaled down by the text matrix is as small as a small font. The box
+        is measured both ways, so that turned text is not taken for small."""
+        left, bottom, right, top = box
+        page_left, page_bottom, page_right, page_top = self.page_box
+        if (right - left < _MIN_READABLE and top - bottom < _MIN_READABLE) or right < page_left or \
+                left > page_right or top < page_bottom or bottom > page_top:
+            return _UNSEEN
+        mode = _render_mode(text_object)
+        if mode in _UNPAINTED_MODES:
+            return _UNPAINTED
+        sight = _paint(_stroke_colour if mode in _STROKED_MODES else _fill_colour, self.textpage, index, self.rgba)
+        if sight != _SEEN and mode in _FILLED_AND_STROKED_MODES:  # a white letter with a dark outline
+            sight = min(sight, _paint(_stroke_colour, self.textpage, index, self.rgba))
+        return sight
+
+
+def _paint(colour, textpage: int | None, index: int, rgba: tuple[ctypes.c_uint, ...]) -> int:  # type: ignore[no-untyped-def]
+    """How a character is painted by the colour ``colour`` gives (PDFium's
+    fill or stroke colour getter; ``rgba`` receives it)."""
+    r, g, b, a = rgba
+    if not colour(textpage, index, r, g, b, a):
+        return _SEEN  # a colour PDFium cannot give (a pattern): take it as seen
+    if a.value == 0:
+        return _UNPAINTED
+    return _WHITE if r.value >= _WHITE_LEVEL and g.value >= _WHITE_LEVEL and b.value >= _WHITE_LEVEL else _SEEN
+
+
+class _PageView:
+    """What a reader sees of one page: its box (the crop box within the media
+    box), and what is drawn behind its text -- looked for only when a line is
+    white or unpainted, which pages seldom have."""
+
+    def __init__(self, page: pdfium.PdfPage) -> None:
+        self.page = page
+        rect = pdfium_c.FS_RECTF()
+        box = (-math.inf, -math.inf, math.inf, math.inf)
+        if pdfium_c.FPDF_GetPageBoundingBox(page.raw, rect):
+            left, right = sorted((rect.left, rect.right))
+            bottom, top = sorted((rect.bottom, rect.top))
+            if right - left >= 1 and top - bottom >= 1:  # a page with no area: say nothing is off it
+                box = (left, bottom, right, top)
+        self.box: _Box = box
+        self._behind: tuple[_Cover, _Cover] | None = None
+
+    def shows(self, sight: int, boxes: list[_Box]) -> bool:
+        """Whether a line a reader sees as ``sight`` (its sample characters'
+        boxes ``boxes``) is read: white text against anything painted, and
+        unpainted text over a picture (a scan's OCR layer)."""
+        if sight == _SEEN:
+            return True
+        if sight == _UNSEEN:
+            return False
+        if self._behind is None:
+            self._behind = _backdrops(self.page.raw, self.box)
+        pictures, painted = self._behind
+        cover = painted if sight == _WHITE else pictures
+        return any(cover.covers(box) for box in boxes)
+
+
+_PICTURE, _PAINT, _NOTHING = 0, 1, 2  # what an object draws that text could be seen against
+
+
+def _backdrops(page: pdfium_c.FPDF_PAGE, box: _Box) -> tuple[_Cover, _Cover]:
+    """Where pictures are drawn on a page, and where anything is painted
+    (pictures, shadings, filled paths that are not white, forms holding one
+    of those), from the page's objects, once."""
+    found: list[tuple[int, _Box]] = []
+    for index in range(pdfium_c.FPDFPage_CountObjects(page)):
+        obj = pdfium_c.FPDFPage_GetObject(page, index)
+        drawn = _drawn(obj, _IMAGE_DEPTH)
+        if drawn != _NOTHING and (bounds := _bounds(obj)) is not None:
+            found.append((drawn, bounds))
+    if not math.isfinite(box[0]):  # no page box: the grid spans what is drawn
+        box = (min(b[0] for _, b in found), min(b[1] for _, b in found),
+               max(b[2] for _, b in found), max(b[3] for _, b in found)) if found else (0, 0, 1, 1)
+    pictures, painted = _Cover(box), _Cover(box)
+    for drawn, bounds in found:
+        painted.add(bounds)
+        if drawn == _PICTURE:
+            pictures.add(bounds)
+    return pictures, painted
+
+
+def _drawn(obj: pdfium_c.FPDF_PAGEOBJECT, depth: int) -> int:
+    """What a page object draws that text could be seen against: a picture,
+    paint, or nothing (text, paths only stroked or filled white). A form
+    draws the best of what it holds, looked into ``depth`` levels deep."""
+    kind = pdfium_c.FPDFPageObj_GetType(obj)
+    if kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+        return _PICTURE
+    if kind == pdfium_c.FPDF_PAGEOBJ_SHADING:
+        return _PAINT
+    if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+        return _PAINT if _filled(obj) else _NOTHING
+    best = _NOTHING
+    if kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth > 0:
+        for index in range(pdfium_c.FPDFFormObj_CountObjects(obj)):
+            best = min(best, _drawn(pdfium_c.FPDFFormObj_GetObject(obj, index), depth - 1))
+            if best == _PICTURE:
+                break
+    return best
+
+
+def _filled(path: pdfium_c.FPDF_PAGEOBJECT) -> bool:
+    """Whether a path is filled in a colour that is not white."""
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
+    if not pdfium_c.FPDFPath_GetDrawMode(path, fill, stroke) or fill.value == pdfium_c.FPDF_FILLMODE_NONE:
+        return False
+    r, g, b, a = (ctypes.c_uint() for _ in range(4))
+    if not pdfium_c.FPDFPageObj_GetFillColor(path, r, g, b, a):
+        return True  # a pattern or a colour space PDFium cannot convert: painted
+    return a.value > 0 and min(r.value, g.value, b.value) < _WHITE_LEVEL
+
+
+def _bounds(obj: pdfium_c.FPDF_PAGEOBJECT) -> _Box | None:
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    if not pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
+        return None
+    box = left.value, bottom.value, right.value, top.value
+    return box if all(map(math.isfinite, box)) else None
+
+
+class _Cover:
+    """The parts of a page where something is drawn, as a grid of cells over
+    the page box (a cell counts when a drawn box touches it): asking about a
+    line costs the same however many objects the page has."""
+
+    def __init__(self, box: _Box) -> None:
+        self.left, self.bottom, self.right, self.top = box
+        self.width = max(self.right - self.left, 1e-3) / _BACKDROP_GRID
+        self.height = max(self.top - self.bottom, 1e-3) / _BACKDROP_GRID
+        self.rows = [0] * _BACKDROP_GRID  # a bit for each covered cell
+
+    def _cell(self, x: float, y: float) -> tuple[int, int]:
+        last = _BACKDROP_GRID - 1
+        return (min(max(int((x - self.left) // self.width), 0), last),
+                min(max(int((y - self.bottom) // self.height), 0), last))
+
+    def add(self, box: _Box) -> None:
+        if box[2] < self.left or box[3] < self.bottom or box[0] > self.right or box[1] > self.top:
+            return  # drawn off the page
+        (x0, y0), (x1, y1) = self._cell(box[0], box[1]), self._cell(box[2], box[3])
+        mask = ((1 << (x1 - x0 + 1)) - 1) << x0
+        for y in range(y0, y1 + 1):
+            self.rows[y] |= mask
+
+    def covers(self, box: _Box) -> bool:
+        """Whether something is drawn where the middle of ``box`` is."""
+        x, y = self._cell((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
+        return bool(self.rows[y] >> x & 1)
 
 
 def _turn(box: _Box, turns: int) -> _Box:
@@ -461,7 +686,7 @@ def _text_turns(lines: list[list[_Box]], turns: int = 0) -> int:
 
 def _build(pages: list[list[_Line]]) -> list[Block]:
     """Blocks of a document from its pages' lines."""
-    sizes = [(line.size, len(line.text)) for lines in pages for line in lines]
+    sizes = [(line.size, line.weight) for lines in pages for line in lines]
     body_size = _weighted_median(sizes) if sizes else 0.0
     edges = _edges(pages, body_size)
     body = [[line for line in lines if line not in edges] for lines in pages]
