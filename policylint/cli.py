@@ -206,7 +206,7 @@ def _load_rules():
 
 @cli.command()
 @click.argument("rule")
-def explain(rule) -> None:
+def explain(rule: str) -> None:
     """Explain one rule (by code or name): what it checks, why, its source,
     examples, suggested wording."""
     rules = _load_rules()
@@ -221,15 +221,14 @@ def explain(rule) -> None:
     click.echo(f"Why: {r.rationale}")
     click.echo(f"Source: {r.source}")
     click.echo("")
-    ex = r.examples
     click.echo("Fires on:")
-    for e in ex["fires"][:3]:
-        click.echo(f"  - {_example_text(e)}")
+    for e in r.examples.fires[:3]:
+        click.echo(f"  - {_example_text(e.text)}")
     click.echo("Does not fire on:")
-    for e in ex["passes"][:3]:
-        click.echo(f"  - {_example_text(e)}")
-    sugg = list(r.suggest) or [s for g in r.spec.get("patterns", []) if isinstance(g, dict)
-                               for s in g.get("suggest", [])[:1]]
+    for e in r.examples.passes[:3]:
+        click.echo(f"  - {_example_text(e.text)}")
+    # The rule's own suggestions, else those its phrase groups give.
+    sugg = list(r.suggest) or list(r.compiled.group_suggestions())
     if sugg:
         click.echo("")
         click.echo("Suggested wording:")
@@ -237,8 +236,8 @@ def explain(rule) -> None:
             click.echo(f"  - {s}")
 
 
-def _example_text(e) -> str:
-    text = e if isinstance(e, str) else e.get("text", "")
+def _example_text(text: str) -> str:
+    """An example on one line."""
     return " ".join(text.split())
 
 

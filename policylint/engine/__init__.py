@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from policylint.document import Document
 from policylint.engine.analyse import Analysed, analyse
-from policylint.engine.checks import check_document, phrase_set_ids, set_findings, set_hit
+from policylint.engine.kinds.base import SetDocs
 from policylint.engine.rules import Rule, load_rules
 from policylint.findings import Finding
 from policylint.limits import Deadline
@@ -15,8 +17,8 @@ from policylint.limits import Deadline
 class Engine:
     def __init__(self, rules: list[Rule] | None = None, model: str | None = None,
                  rule_dirs: list[Path] | None = None, verify_examples: bool = True,
-                 extra_rules: list[Path] | None = None, rule_options: dict | None = None,
-                 after_build: Callable[[], None] | None = None):
+                 extra_rules: list[Path] | None = None, rule_options: dict[str, dict[str, Any]] | None = None,
+                 after_build: Callable[[], None] | None = None) -> None:
         """``after_build``: called once the language pipeline is built (the
         command line passes ``gc.freeze``: what exists then lasts as long as
         the process, so later collections need not walk it; a library user
@@ -25,7 +27,7 @@ class Engine:
         from policylint.engine.rules import default_rules_dir
 
         self.model = model
-        self._nlp = None
+        self._nlp: Any = None  # a spaCy Language
         self._after_build = after_build
         self._sets_by_kind: dict[str, frozenset[int]] = {}
         self.rules = rules if rules is not None else load_rules(rule_dirs, rule_options, extra_rules)
@@ -38,7 +40,7 @@ class Engine:
                 verify(foreign, self.nlp)
 
     @property
-    def nlp(self):
+    def nlp(self) -> Any:
         """The language pipeline, built on first use: a run whose files all
         come from the cache never imports spaCy."""
         if self._nlp is None:
@@ -49,7 +51,7 @@ class Engine:
                 self._after_build()
         return self._nlp
 
-    def analyse(self, document, deadline: Deadline | None = None) -> Analysed:
+    def analyse(self, document: Document, deadline: Deadline | None = None) -> Analysed:
         return analyse(document, self.nlp, self.phrase_sets_for(document.kind), deadline)
 
     def prepare(self) -> None:
@@ -71,8 +73,8 @@ class Engine:
         if kind not in self._sets_by_kind:
             ids: set[int] = set()
             for rule in self.rules:
-                if rule.applies(kind) or rule.compiled.get("set") is not None:
-                    ids.update(phrase_set_ids(rule.compiled))
+                if rule.applies(kind) or rule.compiled.set_part is not None:
+                    ids.update(rule.compiled.phrase_set_ids())
             self._sets_by_kind[kind] = frozenset(ids)
         return self._sets_by_kind[kind]
 
@@ -83,8 +85,8 @@ class Engine:
         for rule in self.rules:
             if deadline is not None:
                 deadline.check(f"while checking rule {rule.name}")
-            if rule.kind != "set" and rule.applies(analysed.document.kind):
-                findings.extend(check_document(rule, analysed))
+            if rule.compiled.per_document and rule.applies(analysed.document.kind):
+                findings.extend(rule.compiled.check(analysed))
         if not analysed.document.complete:
             # Part of the file was never read: "not found" may just mean "not read".
             findings = [f for f in findings if f.evidence is not None]
@@ -92,17 +94,17 @@ class Engine:
 
     @property
     def set_rules(self) -> list[Rule]:
-        return [r for r in self.rules if r.compiled.get("set") is not None]
+        return [r for r in self.rules if r.compiled.set_part is not None]
 
     def set_hits(self, analysed: Analysed) -> dict[str, bool | None]:
         """Per set-level rule, whether this document satisfies it."""
-        return {rule.code: set_hit(rule, analysed) for rule in self.set_rules}
+        return {rule.code: rule.compiled.set_hit(analysed) for rule in self.set_rules}
 
-    def check_set(self, folder: str, docs: list[tuple[str, str | None, dict[str, bool | None]]]) -> list[Finding]:
+    def check_set(self, folder: str, docs: SetDocs) -> list[Finding]:
         """Set-level findings for one folder from its documents' (path, kind, set_hits)."""
         findings: list[Finding] = []
         for rule in self.set_rules:
-            findings.extend(set_findings(rule, folder, docs))
+            findings.extend(rule.compiled.set_findings(folder, docs))
         return findings
 
 

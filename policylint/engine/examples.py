@@ -7,45 +7,34 @@ from typing import Any
 
 from policylint.document import Document
 from policylint.engine.analyse import analyse
-from policylint.engine.checks import check_document, check_set
-from policylint.engine.rules import Rule, RuleError
+from policylint.engine.rules import Example, Rule, RuleError
 
 
-def example_document(rule: Rule, example: Any, index: int) -> Document:
+def example_document(example: Example, index: int) -> Document:
+    """An example as a Markdown document of its kind."""
     from policylint.readers.text import parse_string
 
-    if isinstance(example, str):
-        text, kind = example, rule.applies_to[0]
-    elif isinstance(example, dict) and isinstance(example.get("text"), str):
-        text, kind = example["text"], example.get("kind", rule.applies_to[0])
-    else:
-        raise RuleError(rule.path, f"examples[{index}]", "must be a string or a mapping with 'text'")
-    if kind == "all":
-        kind = "other"
-    doc = parse_string(text, f"<example {index}>", "markdown")
-    return doc.with_kind(kind, "rule example")
+    doc = parse_string(example.text, f"<example {index}>", "markdown")
+    return doc.with_kind(example.kind, "rule example")
 
 
-def fired(rule: Rule, doc: Document, nlp) -> bool:
-    analysed = analyse(doc, nlp)
-    if rule.kind != "set" and check_document(rule, analysed):
-        return True
-    return bool(rule.compiled.get("set")) and rule.kind == "set" and bool(check_set(rule, "<example>", [analysed]))
+def fired(rule: Rule, doc: Document, nlp: Any) -> bool:
+    """Whether the rule fires on a document (a set rule: on a set of one)."""
+    return rule.compiled.example_fires(analyse(doc, nlp))
 
 
-def failures(rule: Rule, nlp) -> list[str]:
+def failures(rule: Rule, nlp: Any) -> list[str]:
     """Examples that do not behave as the rule says they should."""
     out = []
-    for expect in ("fires", "passes"):
-        for i, ex in enumerate(rule.examples[expect]):
-            doc = example_document(rule, ex, i)
-            if fired(rule, doc, nlp) != (expect == "fires"):
-                text = " ".join((ex if isinstance(ex, str) else ex["text"]).split())
+    for expect, examples in (("fires", rule.examples.fires), ("passes", rule.examples.passes)):
+        for i, ex in enumerate(examples):
+            if fired(rule, example_document(ex, i), nlp) != (expect == "fires"):
+                text = " ".join(ex.text.split())
                 out.append(f"{rule.name}: example should {'fire' if expect == 'fires' else 'pass'}: {text!r}")
     return out
 
 
-def verify(rules: list[Rule], nlp) -> None:
+def verify(rules: list[Rule], nlp: Any) -> None:
     """Refuse to load rules whose examples fail."""
     for rule in rules:
         if rule.configured:

@@ -16,6 +16,13 @@ unless it is a gap:
 
 Alternatives that tokenise to several tokens ("co-design", "key worker")
 expand into separate patterns.
+
+Outside parentheses ``|`` binds tighter than a space: ``peer work|worker``
+is "peer (work|worker)". Writing whole phrases as alternatives without
+parentheses (``fixed term|fixed-term``, which means "fixed (term|fixed-term)"
+and never matches "fixed-term") is refused when it shows: an alternative
+that spells the words beside it again, or one listed twice. Whole phrases
+go in parentheses: ``(fixed term|fixed-term)``.
 """
 
 from __future__ import annotations
@@ -164,6 +171,82 @@ def check_syntax(phrase: str) -> None:
         count *= len(alternatives) + item.endswith("?")
     if count > MAX_VARIANTS * 16:
         raise PatternError(f"phrase {phrase!r} has too many alternatives")
+    _check_alternations(phrase, items)
+
+
+def _squash(item: str) -> str:
+    """An item's letters and digits, lower-cased: "=Fixed-term" -> "fixedterm"."""
+    return re.sub(r"[^0-9a-z]", "", item.lower())
+
+
+def _plain(item: str) -> bool:
+    """A word or punctuation matched as written: not a gap, an alternation,
+    a parenthesised item or a prefix."""
+    return item not in ("*", "**") and "|" not in item and not item.startswith("(") \
+        and not item.rstrip("?").endswith("*")
+
+
+def _spelled_out(items: list[str], k: int) -> tuple[str, int, int] | None:
+    """An alternative of item ``k`` that is the plain words before the item
+    followed by another alternative ("fixed" + "term" = "fixed-term"), or
+    another alternative followed by the words after it (a few letters of
+    inflection may follow: "fixed-terms"). Returns it with the slice of
+    items the author meant as one phrase."""
+    alternatives = items[k].rstrip("?").split("|")
+    squashed = [_squash(a) for a in alternatives]
+    # (the words beside the item, squashed; the slice of items they make with it; whether before it)
+    spans: list[tuple[str, int, int, bool]] = []
+    lo = k
+    while lo > 0 and _plain(items[lo - 1]):
+        lo -= 1
+        spans.append(("".join(_squash(i) for i in items[lo:k]), lo, k + 1, True))
+    hi = k + 1
+    while hi < len(items) and _plain(items[hi]):
+        hi += 1
+        spans.append(("".join(_squash(i) for i in items[k + 1:hi]), k, hi, False))
+    for n, s in enumerate(squashed):
+        others = [o for m, o in enumerate(squashed) if m != n and o]
+        for context, start, stop, before in spans:
+            if not context or not s:
+                continue
+            for o in others:
+                joined = context + o if before else o + context
+                if s.startswith(joined) and len(s) - len(joined) <= 3:
+                    return alternatives[n], start, stop
+    return None
+
+
+def _check_alternations(phrase: str, items: list[str]) -> None:
+    """Refuse the mistake of reading ``|`` as looser than a space.
+
+    ``fixed term|fixed-term`` means "fixed (term|fixed-term)": the author
+    wanted "fixed term" or "fixed-term", and the phrase never matches
+    "fixed-term" alone. Where an alternative outside parentheses spells the
+    words beside it again ("fixed-term" after "fixed") or is listed twice
+    ("under the influence|impaired|influence of"), the author almost
+    certainly meant whole phrases, so the phrase is an error that says how
+    to write them. Ordinary alternations ("peer work|worker") pass."""
+    if sum(1 for i in items if i not in ("*", "**")) < 2:
+        return  # a single item: nothing for "|" to bind against
+    for k, item in enumerate(items):
+        if "|" not in item or item.startswith("("):
+            continue
+        reading = " ".join(f"({i})" if n == k else i for n, i in enumerate(items))
+        lowered = [a.lower() for a in item.rstrip("?").split("|")]
+        repeated = next((a for a in lowered if lowered.count(a) > 1), None)
+        if repeated is not None:
+            raise PatternError(
+                f"phrase {phrase!r} means {reading!r} ('|' binds tighter than a space) and lists "
+                f"{repeated!r} twice; to offer whole phrases as alternatives put them in parentheses, "
+                f"as in \"(fixed term|fixed-term)\"")
+        spelled = _spelled_out(items, k)
+        if spelled is not None:
+            alternative, lo, hi = spelled
+            meant = " ".join([*items[:lo], "(" + " ".join(items[lo:hi]) + ")", *items[hi:]])
+            hint = f"write {meant!r}" if not item.endswith("?") else "put the whole phrases in parentheses"
+            raise PatternError(
+                f"phrase {phrase!r} means {reading!r} ('|' binds tighter than a space), so {alternative!r} "
+                f"repeats the words beside it; for whole phrases as alternatives {hint}")
 
 
 GAP_SIZES = {"{0,4}": 4, "{0,10}": 10}

@@ -10,29 +10,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from policylint.findings import SEVERITIES
 from policylint.kinds import KINDS
 
-RULE_KINDS = ("forbid", "substitute", "require", "conditional", "set")
-CONTEXTS = ("negation", "disclaimer", "advocacy", "learning", "other-role", "criteria")
-# What a forbid rule excuses unless it says otherwise ("criteria" is opt-in).
-DEFAULT_CONTEXTS = ("negation", "disclaimer", "advocacy", "learning", "other-role")
+if TYPE_CHECKING:
+    from policylint.engine.kinds.base import RuleKind
+
 CODE_RE = re.compile(r"^PL[1-9]\d\d$")
 NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
+# Keys every rule file may hold; each kind's schema (policylint/engine/kinds/)
+# declares the rest.
 COMMON_KEYS = {
-    "code", "name", "element", "applies-to", "kind", "severity", "message", "rationale", "source",
-    "suggest", "examples", "only-if", "unless", "notes",
-}
-KIND_KEYS = {
-    "forbid": {"patterns", "ignore-contexts", "severity-when", "set"},
-    "substitute": {"terms", "exempt"},
-    "require": {"require", "require-all", "in-section", "instead", "anchor", "severity-by-kind", "violations",
-                "instead-message", "absence-kinds", "set"},
-    "conditional": {"if", "then", "anchor", "set"},
-    "set": {"require", "set-kinds", "only-if-set-has", "per-document"},
+    "code", "name", "element", "element-order", "applies-to", "kind", "severity", "message", "rationale",
+    "source", "suggest", "examples", "notes",
 }
 
 
@@ -44,22 +37,29 @@ class RuleError(ValueError):
 
 
 @dataclass(frozen=True)
-class Pattern:
-    """A group of phrases with what to say when one of them is found."""
+class Example:
+    """One of a rule's examples: a Markdown document and the kind it is checked as."""
 
-    phrases: tuple[str, ...]
-    suggest: tuple[str, ...] = ()
-    severity: str | None = None
-    message: str | None = None
-    label: str = ""
-    unless_document: tuple[str, ...] = ()  # the group does not fire if the document has one of these
+    text: str
+    kind: str
 
 
-@dataclass
+@dataclass(frozen=True)
+class Examples:
+    fires: tuple[Example, ...]  # each must produce a finding of the rule
+    passes: tuple[Example, ...]  # each must produce none
+
+
+@dataclass(frozen=True)
 class Rule:
+    """A loaded rule: its rule-level fields, and ``compiled``, the compiled
+    form of its kind (its check, its set-level part). ``spec`` is the rule
+    file's data as configured, kept as a record (the result cache's key),
+    never read to check."""
+
     code: str
     name: str
-    element: str
+    element: str  # the scorecard element it judges, "part/element"
     applies_to: tuple[str, ...]
     kind: str
     severity: str
@@ -67,17 +67,18 @@ class Rule:
     rationale: str
     source: str
     suggest: tuple[str, ...]
-    examples: dict[str, list[Any]]
+    examples: Examples
     path: str
+    compiled: RuleKind = field(repr=False)
     spec: dict[str, Any] = field(repr=False, default_factory=dict)
-    compiled: Any = field(repr=False, default=None)  # set by the check kind
     configured: bool = False  # changed by configuration: its shipped examples no longer bind it
+    element_order: int = 0  # where it is listed among its element's rules (then by code)
 
     def applies(self, kind: str | None) -> bool:
         return kind in self.applies_to or "all" in self.applies_to
 
 
-def _need(data: dict, key: str, path: str, typ, default=None):
+def _need(data: dict[str, Any], key: str, path: str, typ: type, default: Any = None) -> Any:
     if key not in data:
         if default is not None:
             return default
@@ -96,39 +97,6 @@ def _strings(value: Any, path: str, key: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise RuleError(path, key, "must be a string or a list of non-empty strings")
     return tuple(value)
-
-
-def patterns(value: Any, path: str, key: str) -> tuple[Pattern, ...]:
-    """A list of phrases, or of {match, suggest, severity, message, label} groups."""
-    if value is None:
-        return ()
-    if isinstance(value, (str, list)) and all(isinstance(v, str) for v in ([value] if isinstance(value, str) else value)):
-        return (Pattern(_strings(value, path, key)),)
-    if not isinstance(value, list):
-        raise RuleError(path, key, "must be a list")
-    out = []
-    for i, item in enumerate(value):
-        where = f"{key}[{i}]"
-        if isinstance(item, str):
-            out.append(Pattern((item,)))
-            continue
-        if not isinstance(item, dict) or "match" not in item:
-            raise RuleError(path, where, "must be a phrase or a mapping with 'match'")
-        unknown = set(item) - {"match", "suggest", "severity", "message", "label", "unless-document"}
-        if unknown:
-            raise RuleError(path, f"{where}.{sorted(unknown)[0]}", "unknown key")
-        sev = item.get("severity")
-        if sev is not None and sev not in SEVERITIES:
-            raise RuleError(path, f"{where}.severity", f"must be one of {', '.join(SEVERITIES)}")
-        out.append(Pattern(
-            _strings(item["match"], path, f"{where}.match"),
-            _strings(item.get("suggest"), path, f"{where}.suggest"),
-            sev,
-            item.get("message"),
-            str(item.get("label", "")),
-            _strings(item.get("unless-document"), path, f"{where}.unless-document"),
-        ))
-    return tuple(out)
 
 
 # YAML anchors and aliases let a small file stand for a huge one: nine
@@ -213,19 +181,69 @@ def _parse(text: str, where: str) -> Any:
     return data
 
 
-def load_rule(path: Path) -> Rule:
+def _kind_class(data: dict[str, Any], path: str) -> type[RuleKind]:
+    from policylint.engine.kinds import RULE_KINDS
 
+    kind = _need(data, "kind", path, str)
+    if kind not in RULE_KINDS:
+        raise RuleError(path, "kind", f"must be one of {', '.join(RULE_KINDS)}")
+    return RULE_KINDS[kind]
+
+
+def _read(path: Path) -> dict[str, Any]:
+    """A rule file's YAML mapping, its keys checked against its kind's."""
     p = str(path)
-    text = path.read_text(encoding="utf-8")
-    data = _parse(text, p)
+    data = _parse(path.read_text(encoding="utf-8"), p)
     if not isinstance(data, dict):
         raise RuleError(p, "(file)", "must be a mapping")
-    kind = _need(data, "kind", p, str)
-    if kind not in RULE_KINDS:
-        raise RuleError(p, "kind", f"must be one of {', '.join(RULE_KINDS)}")
-    unknown = set(data) - COMMON_KEYS - KIND_KEYS[kind]
+    kind = _kind_class(data, p)
+    unknown = set(data) - COMMON_KEYS - kind.schema.keys()
     if unknown:
-        raise RuleError(p, sorted(unknown)[0], f"is not a field of a '{kind}' rule")
+        raise RuleError(p, sorted(unknown)[0], f"is not a field of a '{data['kind']}' rule")
+    return data
+
+
+def _examples(data: dict[str, Any], path: str, default_kind: str) -> Examples:
+    """Each example is a Markdown document, or a mapping of its ``text`` and
+    the ``kind`` to check it as (the rule's first kind; "all" is "other")."""
+    examples = _need(data, "examples", path, dict)
+    unknown = set(examples) - {"fires", "passes"}
+    if unknown:
+        raise RuleError(path, f"examples.{sorted(map(str, unknown))[0]}", "is not a known key here")
+    out: dict[str, tuple[Example, ...]] = {}
+    for key in ("fires", "passes"):
+        if not isinstance(examples.get(key), list) or not examples[key]:
+            raise RuleError(path, f"examples.{key}", "must be a non-empty list")
+        out[key] = tuple(_example(e, path, f"examples.{key}[{i}]", default_kind) for i, e in enumerate(examples[key]))
+    return Examples(out["fires"], out["passes"])
+
+
+def _example(value: Any, path: str, where: str, default_kind: str) -> Example:
+    if isinstance(value, str):
+        text, kind = value, default_kind
+    elif isinstance(value, dict) and isinstance(value.get("text"), str) and set(value) <= {"text", "kind"}:
+        text, kind = value["text"], value.get("kind", default_kind)
+    else:
+        raise RuleError(path, where, "must be a string or a mapping with 'text' (and 'kind')")
+    if kind == "all":
+        kind = "other"
+    if kind not in KINDS:
+        raise RuleError(path, f"{where}.kind", f"unknown document kind {kind!r}")
+    return Example(text, kind)
+
+
+def load_rule(path: Path, options: dict[str, Any] | None = None) -> Rule:
+    """One rule file, validated and compiled. ``options``: this rule's
+    options from configuration (see ``configure``)."""
+    return _build(path, _read(path), options)
+
+
+def _build(path: Path, data: dict[str, Any], options: dict[str, Any] | None) -> Rule:
+    from policylint.engine.kinds.common import Head
+    from policylint.engine.kinds.schema import Where
+
+    p = str(path)
+    kind = _kind_class(data, p)
     code = _need(data, "code", p, str)
     if not CODE_RE.match(code):
         raise RuleError(p, "code", "must be PL followed by three digits (PL100-PL999)")
@@ -241,25 +259,36 @@ def load_rule(path: Path) -> Rule:
     severity = _need(data, "severity", p, str)
     if severity not in SEVERITIES:
         raise RuleError(p, "severity", f"must be one of {', '.join(SEVERITIES)}")
-    examples = _need(data, "examples", p, dict)
-    for key in ("fires", "passes"):
-        if not isinstance(examples.get(key), list) or not examples[key]:
-            raise RuleError(p, f"examples.{key}", "must be a non-empty list")
+    examples = _examples(data, p, applies[0] if applies else "other")
     suggest = _strings(data.get("suggest"), p, "suggest")
+    order = data.get("element-order", 0)
+    if isinstance(order, bool) or not isinstance(order, int):
+        raise RuleError(p, "element-order", "must be a whole number")
+    if options:
+        data = configure(data, kind, p, options)
+        severity = options.get("severity", severity)
+    head = Head(code, name, severity, _need(data, "message", p, str), suggest,
+                " ".join(_need(data, "source", p, str).split()), " ".join(_need(data, "rationale", p, str).split()),
+                applies)
+    where = Where(p)
+    settings = kind.schema.parse({k: v for k, v in data.items() if k not in COMMON_KEYS}, where)
     return Rule(
         code=code,
         name=name,
         element=_need(data, "element", p, str),
         applies_to=applies,
-        kind=kind,
+        kind=data["kind"],
         severity=severity,
-        message=_need(data, "message", p, str),
-        rationale=" ".join(_need(data, "rationale", p, str).split()),
-        source=" ".join(_need(data, "source", p, str).split()),
+        message=head.message,
+        rationale=head.rationale,
+        source=head.source,
         suggest=suggest,
         examples=examples,
         path=p,
+        compiled=kind.compile(head, settings, where),
         spec=data,
+        configured=bool(options),
+        element_order=order,
     )
 
 
@@ -299,40 +328,52 @@ def pack_dirs() -> list[Path]:
     return out
 
 
-def apply_options(rule: Rule, options: dict[str, Any]) -> None:
-    """An organisation's additions to a rule's vocabulary, from configuration."""
-    spec = rule.spec
-    if "severity" in options:
-        rule.severity = options["severity"]
+def configure(data: dict[str, Any], kind: type[RuleKind], path: str, options: dict[str, Any]) -> dict[str, Any]:
+    """A rule file's data with an organisation's additions to its vocabulary
+    (configuration ``rules.<name>``): ``extra-patterns`` join the phrases
+    that fire (the key the kind names), ``extra-require`` the phrases that
+    satisfy it, ``extra-unless`` the phrases that excuse a sentence."""
+    import copy
+
+    data = copy.deepcopy(data)
     if options.get("extra-patterns"):
-        extra = list(options["extra-patterns"])
-        if rule.kind == "forbid":
-            spec["patterns"] = [*(_as_groups(spec.get("patterns"))),
-                                {"label": "configured", "match": extra}]
-        elif rule.kind == "require":
-            spec["violations"] = [*(spec.get("violations") or []), {"match": extra}]
-        elif rule.kind == "conditional":
-            spec["if"] = [*_as_groups(spec.get("if")), {"match": extra}]
-        else:
-            raise RuleError(rule.path, "extra-patterns", f"a {rule.kind} rule takes no extra-patterns")
+        key = kind.extra_patterns_key
+        if key is None:
+            raise RuleError(path, "extra-patterns", f"a {data['kind']} rule takes no extra-patterns")
+        group: dict[str, Any] = {"match": list(options["extra-patterns"])}
+        if key == "patterns":
+            group = {"label": "configured", **group}
+        data[key] = [*_as_groups(data.get(key)), group]
     if options.get("extra-require"):
         extra = list(options["extra-require"])
-        if rule.kind not in ("require", "set"):
-            raise RuleError(rule.path, "extra-require", f"a {rule.kind} rule takes no extra-require")
-        spec["require"] = [*_as_groups(spec.get("require")), {"match": extra}]
-        if isinstance(spec.get("set"), dict) and "require" in spec["set"]:
-            spec["set"]["require"] = [*_as_list(spec["set"]["require"]), *extra]
+        if not kind.takes_extra_require:
+            raise RuleError(path, "extra-require", f"a {data['kind']} rule takes no extra-require")
+        data["require"] = _extended(data.get("require"), extra)
+        if isinstance(data.get("set"), dict) and "require" in data["set"]:
+            data["set"]["require"] = [*_as_list(data["set"]["require"]), *extra]
     if options.get("extra-unless"):
-        spec["unless"] = [*_as_list(spec.get("unless")), *options["extra-unless"]]
+        if "unless" not in kind.schema.keys():
+            raise RuleError(path, "extra-unless", f"a {data['kind']} rule takes no extra-unless")
+        data["unless"] = [*_as_list(data.get("unless")), *options["extra-unless"]]
+    return data
 
 
-def _as_list(value: Any) -> list:
+def _extended(value: Any, extra: list[str]) -> list[Any]:
+    """Phrases added to a list of phrases, or as a group to a list of groups
+    (either way any one of them satisfies the rule)."""
+    items = _as_list(value)
+    if all(isinstance(v, str) for v in items):
+        return [*items, *extra]
+    return [*items, {"match": extra}]
+
+
+def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return [value] if isinstance(value, str) else list(value)
 
 
-def _as_groups(value: Any) -> list:
+def _as_groups(value: Any) -> list[Any]:
     items = _as_list(value)
     if items and all(isinstance(v, str) for v in items):
         return [{"match": items}]
@@ -345,9 +386,7 @@ def load_rules(dirs: list[Path] | None = None, options: dict[str, dict[str, Any]
 
     ``dirs`` replaces the default folders (the built-in rules and installed
     rule packs); ``extra`` adds folders; ``options`` maps rule names or codes
-    to per-rule options (see ``apply_options``)."""
-    from policylint.engine import checks
-
+    to per-rule options (see ``configure``)."""
     dirs = list(dirs) if dirs else [default_rules_dir(), *pack_dirs()]
     dirs += list(extra or [])
     options = dict(options or {})
@@ -355,20 +394,50 @@ def load_rules(dirs: list[Path] | None = None, options: dict[str, dict[str, Any]
     seen: dict[str, str] = {}
     for d in dirs:
         for path in sorted(Path(d).rglob("*.yaml")):
-            rule = load_rule(path)
-            opts = options.pop(rule.name, None) or options.pop(rule.code, None)
-            if opts:
-                apply_options(rule, opts)
-                rule.configured = True
+            data = _read(path)
+            rule = _build(path, data, _options_for(options, data))
             for key in (rule.code, rule.name):
                 if key in seen:
                     raise RuleError(str(path), "code" if key == rule.code else "name",
                                     f"{key} is already used by {seen[key]}")
                 seen[key] = str(path)
-            checks.compile_rule(rule)
             rules.append(rule)
     if options:
         name = sorted(options)[0]
         raise RuleError("configuration", f"rules.{name}", "no such rule")
     rules.sort(key=lambda r: r.code)
     return rules
+
+
+def _options_for(options: dict[str, dict[str, Any]], data: dict[str, Any]) -> dict[str, Any] | None:
+    """This rule's configured options, by name or else by code, taken out of
+    ``options`` (what is left names no rule)."""
+    found = None
+    for key in (data.get("name"), data.get("code")):
+        if isinstance(key, str) and not found:
+            found = options.pop(key, None)
+    return found
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a built-in rule sits on the scorecard, from its rule file."""
+
+    name: str
+    code: str
+    element: str
+    element_order: int
+
+
+def placements() -> list[Placement]:
+    """The element of every built-in rule, read from the rule files without
+    compiling them (the scorecard lists each element's rules, loaded in
+    this run or not)."""
+    out = []
+    for path in sorted(default_rules_dir().rglob("*.yaml")):
+        p = str(path)
+        data = _read(path)
+        order = data.get("element-order", 0)
+        out.append(Placement(_need(data, "name", p, str), _need(data, "code", p, str),
+                             _need(data, "element", p, str), order if isinstance(order, int) else 0))
+    return out

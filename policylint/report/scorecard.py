@@ -2,10 +2,11 @@
 peer (Lived Experience) employment (Byrne et al. 2021), and how each part's
 status for a policy set is computed from the rules' results.
 
-Rules are mapped to elements **by rule name** (names are stable; codes may
-be renumbered). A rule that is not loaded, or not selected in this run,
-leaves its part of an element "not assessed" and is listed as such; it is
-never an error.
+Each rule names its element in its own file (``element: part/key``, and
+``element-order`` for where it is listed); the built-in rule files are the
+one source of which rules judge an element. A rule that is not loaded, or
+not selected in this run, leaves its part of an element "not assessed" and
+is listed as such; it is never an error.
 
 Definitions
 -----------
@@ -44,12 +45,16 @@ first.
 
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePath
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from policylint.findings import SEVERITY_RANK, Finding
+
+if TYPE_CHECKING:
+    from policylint.engine.rules import Rule
 
 # -- the model ---------------------------------------------------------------
 
@@ -67,8 +72,13 @@ class Element:
     part: str
     title: str
     goal: str  # what "met" means, in one sentence
-    rules: tuple[str, ...]  # rule names, in the order they are listed
     short: tuple[str, ...] = ()  # title broken into short lines for the chart
+    rules: tuple[str, ...] = ()  # rule names, in the order they are listed (from the rule files)
+
+    @property
+    def id(self) -> str:
+        """What a rule file's ``element`` field says to name this element."""
+        return f"{self.part}/{self.key}"
 
 
 PARTS: tuple[Part, ...] = (
@@ -84,70 +94,83 @@ PARTS: tuple[Part, ...] = (
          "What undermines peer work. Met means the documents show no sign of the challenge."),
 )
 
-ELEMENTS: tuple[Element, ...] = (
+MODEL: tuple[Element, ...] = (  # the rules of each element come from the rule files
     Element("commitment", "commitment", "Organisational commitment",
             "Lived Experience work is named in the mission and the workforce policies, a leader owns it, "
             "and there are enough peer roles.",
-            ("le-named-in-mission", "le-named-in-policies", "leadership-commitment-stated",
-             "sufficient-peer-ratio"),
             ("Organisational", "commitment")),
     Element("culture", "culture", "Culture",
             "Respectful, recovery-oriented language; documents co-produced with Lived Experience staff; "
             "induction and managers prepared for peer work.",
-            ("recovery-oriented-language", "co-produced-with-le", "le-in-orientation",
-             "managers-trained-in-peer-role"),
             ("Culture",)),
     Element("senior-roles", "strategies", "Senior Lived Experience roles",
             "Designated Lived Experience roles at senior level, with authority.",
-            ("senior-le-roles",),
             ("Senior Lived", "Experience roles")),
     Element("career-pathway", "strategies", "Career pathway",
             "Graded peer roles up to Lived Experience leadership, without leaving peer work.",
-            ("peer-career-pathway",),
             ("Career pathway",)),
     Element("peer-supervision", "strategies", "Peer-led supervision",
             "Lived Experience-led supervision for every designated role, besides line management.",
-            ("peer-led-supervision-in-jd", "peer-led-supervision-in-policy"),
             ("Peer-led", "supervision")),
     Element("workforce-training", "strategies", "Whole-of-workforce training",
             "Every employee learns about Lived Experience work, and it is repeated, not once off.",
-            ("whole-workforce-le-training", "le-training-recurring"),
             ("Whole-of-workforce", "training")),
     Element("recruitment", "strategies", "Recruitment",
             "Lived Experience is an essential, self-defined criterion, no clinical qualification is "
             "required, and peers take part in selection.",
-            ("le-essential-criterion", "no-clinical-qualification-required",
-             "lived-experience-defined-inclusively", "le-in-recruitment-process"),
             ("Recruitment",)),
     Element("hr-policies", "strategies", "HR policies",
             "Sharing one's experience is a choice; adjustments are open to all; Lived Experience is "
             "never treated as a risk.",
-            ("disclosure-and-adjustments",),
             ("HR policies",)),
     Element("peer-training", "strategies", "Peer training and networks",
             "Peer-discipline training and Lived Experience networks, funded and in paid time.",
-            ("peer-specific-training", "le-networks-and-cpd"),
             ("Peer training", "and networks")),
     Element("diversity", "strategies", "Diversity",
             "A peer workforce that reflects the people served, with identified roles and diverse leaders.",
-            ("diversity-and-cultural-inclusion",),
             ("Diversity",)),
     Element("clinicalised-duties", "challenges", "Clinicalised duties",
             "Peer roles are their own discipline, with no clinical or coercive duties.",
-            ("no-clinicalised-duties", "no-coercive-duties", "peer-role-defined-as-distinct"),
             ("Clinicalised", "duties")),
     Element("funding", "challenges", "Funding",
             "Peer posts are ongoing and funded recurrently, and funding rules do not shape peer practice.",
-            ("sustainable-le-funding", "funding-rules-not-driving-peer-work"),
             ("Funding",)),
     Element("peers-optional", "challenges", "Peer work seen as optional",
             "Peer support is core and paid, not offered only where resources allow.",
-            ("peer-roles-not-optional",),
             ("Peer work seen", "as optional")),
 )
 
-RULE_ELEMENT: dict[str, str] = {name: e.key for e in ELEMENTS for name in e.rules}
-ELEMENT_BY_KEY: dict[str, Element] = {e.key: e for e in ELEMENTS}
+
+@functools.cache
+def elements() -> tuple[Element, ...]:
+    """The model's elements, each with the built-in rules that name it in
+    their ``element`` field, listed by ``element-order`` and then code."""
+    from policylint.engine.rules import placements
+
+    by_id: dict[str, list[tuple[int, str, str]]] = {}
+    for p in placements():
+        by_id.setdefault(p.element, []).append((p.element_order, p.code, p.name))
+    return tuple(replace(e, rules=tuple(name for _, _, name in sorted(by_id.get(e.id, ())))) for e in MODEL)
+
+
+@functools.cache
+def rule_element() -> dict[str, str]:
+    """Rule name -> element key, for the built-in rules."""
+    return {name: e.key for e in elements() for name in e.rules}
+
+
+@functools.cache
+def element_by_key() -> dict[str, Element]:
+    return {e.key: e for e in elements()}
+
+
+def __getattr__(name: str) -> object:
+    """``ELEMENTS``, ``RULE_ELEMENT`` and ``ELEMENT_BY_KEY``, made from the
+    rule files when first asked for (templates and tests read them)."""
+    made = {"ELEMENTS": elements, "RULE_ELEMENT": rule_element, "ELEMENT_BY_KEY": element_by_key}.get(name)
+    if made is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return made()
 
 # -- statuses ----------------------------------------------------------------
 
@@ -188,16 +211,16 @@ class RuleInfo:
         return self.per_document and (doc_kind in self.applies_to or "all" in self.applies_to)
 
     @classmethod
-    def from_rule(cls, rule) -> "RuleInfo":
-        compiled = getattr(rule, "compiled", None) or {}
-        set_part = compiled.get("set") if isinstance(compiled, dict) else None
+    def from_rule(cls, rule: Rule) -> RuleInfo:
+        """From a loaded rule's compiled kind: judged per document or only
+        across a set, and its set-level part."""
+        set_part = rule.compiled.set_part
         return cls(
             code=rule.code, name=rule.name, applies_to=tuple(rule.applies_to),
-            per_document=rule.kind != "set", set_level=set_part is not None,
-            set_needs=tuple(sorted(set_part.get("has") or ())) if set_part else (),
-            kind=rule.kind, severity=rule.severity, element=getattr(rule, "element", ""),
-            rationale=getattr(rule, "rationale", ""), source=getattr(rule, "source", ""),
-            message=getattr(rule, "message", ""),
+            per_document=rule.compiled.per_document, set_level=set_part is not None,
+            set_needs=tuple(sorted(set_part.has)) if set_part else (),
+            kind=rule.kind, severity=rule.severity, element=rule.element,
+            rationale=rule.rationale, source=rule.source, message=rule.message,
         )
 
 
@@ -362,7 +385,7 @@ def group_changes(findings: Sequence[Finding], rules: dict[str, RuleInfo], limit
         else:
             text = how
         changes.append(Change(
-            rule=name, element=RULE_ELEMENT.get(name), text=text, findings=idxs,
+            rule=name, element=rule_element().get(name), text=text, findings=idxs,
             weight=sum(WEIGHT[f.severity] for f in fs), by_severity=by,
             targets=list(OrderedDict.fromkeys(f.path for f in fs)),
         ))
@@ -404,17 +427,17 @@ def build(rules: Iterable, targets: Sequence[Target], findings: Sequence[Finding
                 status = _check_status(findings, idxs)
             cells[(r.name, t.path)] = Check(r.name, t.path, status, idxs)
 
-    elements = []
-    for e in ELEMENTS:
+    results = []
+    for e in elements():
         loaded = [n for n in e.rules if n in by_name]
         missing = [n for n in e.rules if n not in by_name]
         checks = [cells[(n, t.path)] for n in loaded for t in targets]
         status, score = element_status(checks)
-        elements.append(ElementResult(e, status, score, [c for c in checks if c.applicable], loaded, missing,
-                                      _why(e, checks, missing)))
-    counts = {s: sum(1 for e in elements if e.status == s) for s in ELEMENT_STATUSES}
+        results.append(ElementResult(e, status, score, [c for c in checks if c.applicable], loaded, missing,
+                                     _why(e, checks, missing)))
+    counts = {s: sum(1 for e in results if e.status == s) for s in ELEMENT_STATUSES}
     return Scorecard(
-        elements=elements, rules=infos, targets=list(targets), cells=cells,
+        elements=results, rules=infos, targets=list(targets), cells=cells,
         changes=group_changes(findings, by_name), counts=counts,
-        unmapped=[r.name for r in infos if r.name not in RULE_ELEMENT],
+        unmapped=[r.name for r in infos if r.name not in rule_element()],
     )

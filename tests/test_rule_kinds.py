@@ -1,0 +1,287 @@
+"""Rule kinds as types: one module per kind under policylint/engine/kinds/,
+registered in one table, each with a declared schema checked at load time;
+a new rule is one YAML file; the phrase syntax refuses its trap."""
+
+from __future__ import annotations
+
+import dataclasses
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import make_doc
+
+from policylint.config import load_config
+from policylint.engine import Engine
+from policylint.engine.kinds import RULE_KINDS, DocumentKind, RuleKind
+from policylint.engine.kinds.schema import Options
+from policylint.engine.patterns import PatternError, PhraseSet, check_syntax
+from policylint.engine.rules import RuleError, load_rule, load_rules
+from policylint.nlp import build
+
+# A minimal rule of each kind: the common fields and the kind's own keys.
+COMMON: dict[str, Any] = {
+    "code": "PL399", "element": "strategies/recruitment", "applies-to": ["peer-job-description"],
+    "severity": "warning", "message": "Found: {evidence}", "rationale": "Why.", "source": "Test 2026.",
+    "suggest": ["Say it otherwise."],
+    "examples": {"fires": ["Dispense medication."], "passes": ["Listen."]},
+}
+MINIMAL: dict[str, dict[str, Any]] = {
+    "forbid": {"patterns": ["dispense * medication"]},
+    "substitute": {"terms": [{"avoid": "=addict", "use": "a person who uses drugs"}]},
+    "require": {"require": ["lived experience"]},
+    "conditional": {"if": ["fixed-term"], "then": ["recurrent * budget"]},
+    "set": {"require": ["director of lived experience"]},
+}
+
+
+def write_rule(folder: Path, kind: str, name: str = "test-rule", **keys: Any) -> Path:
+    """A rule file of ``kind`` in ``folder``: the minimal rule, with ``keys``
+    added or replaced (a value of None removes the key)."""
+    data = {**COMMON, "name": name, "kind": kind, **MINIMAL[kind]}
+    for key, value in keys.items():
+        key = key.replace("_", "-")
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def load_error(path: Path) -> RuleError:
+    with pytest.raises(RuleError) as exc:
+        load_rule(path)
+    assert str(path) in str(exc.value)
+    return exc.value
+
+
+# -- the registry ------------------------------------------------------------------
+
+
+def test_the_registry_lists_every_kind() -> None:
+    assert list(RULE_KINDS) == ["forbid", "substitute", "require", "conditional", "set"]
+    for name, cls in RULE_KINDS.items():
+        assert issubclass(cls, RuleKind) and issubclass(cls.schema, Options), name
+        assert dataclasses.is_dataclass(cls) and cls.__dataclass_params__.frozen, name  # type: ignore[attr-defined]
+        assert cls.per_document == issubclass(cls, DocumentKind), name
+
+
+def test_every_shipped_rule_is_compiled_to_its_kind() -> None:
+    for rule in load_rules():
+        assert type(rule.compiled) is RULE_KINDS[rule.kind], rule.name
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            rule.compiled.head = rule.compiled.head  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("kind", list(MINIMAL))
+def test_each_kind_loads_its_minimal_rule(tmp_path: Path, kind: str) -> None:
+    rule = load_rule(write_rule(tmp_path, kind))
+    assert rule.kind == kind and isinstance(rule.compiled, RULE_KINDS[kind])
+
+
+# -- schemas: unknown keys and wrong types name the field ------------------------------
+
+
+@pytest.mark.parametrize("kind", list(MINIMAL))
+def test_every_schema_rejects_unknown_keys(tmp_path: Path, kind: str) -> None:
+    error = load_error(write_rule(tmp_path, kind, colour="red"))
+    assert error.field == "colour"
+
+
+BAD: list[tuple[str, dict[str, Any], str]] = [
+    ("forbid", {"patterns": 3}, "patterns"),
+    ("forbid", {"patterns": [{"match": "x", "colour": "red"}]}, "patterns[0].colour"),
+    ("forbid", {"patterns": [{"match": "x", "severity": "fatal"}]}, "patterns[0].severity"),
+    ("forbid", {"ignore-contexts": "negation"}, "ignore-contexts"),
+    ("forbid", {"severity-when": [{"severity": "info"}]}, "severity-when[0]"),
+    ("forbid", {"severity-when": [{"severity": "info", "qualifier": "sometimes"}]}, "severity-when[0].qualifier"),
+    ("forbid", {"only-if": {"match": 1}}, "only-if"),
+    ("forbid", {"unless": [""]}, "unless"),
+    ("forbid", {"patterns": None}, "patterns"),
+    ("substitute", {"terms": []}, "terms"),
+    ("substitute", {"terms": [{"avoid": "x", "use": []}]}, "terms[0].use"),
+    ("substitute", {"terms": [{"avoid": "x", "use": "y", "source": "z"}]}, "terms[0].source"),
+    ("substitute", {"terms": [{"use": "y"}]}, "terms[0].avoid"),
+    ("require", {"require": None}, "require"),
+    ("require", {"in-section": [1]}, "in-section"),
+    ("require", {"severity-by-kind": {"memo": "info"}}, "severity-by-kind"),
+    ("require", {"severity-by-kind": {"hr-policy": "fatal"}}, "severity-by-kind.hr-policy"),
+    ("require", {"violations": [{"match": "x", "qualifier": "sometimes"}]}, "violations[0].qualifier"),
+    ("require", {"absence-kinds": ["hr-policy"]}, "absence-kinds"),
+    ("require", {"instead-message": ["two", "messages"]}, "instead-message"),
+    ("require", {"set": {"every": "yes"}}, "set.every"),
+    ("require", {"set": {"set-kinds": ["memo"]}}, "set.set-kinds"),
+    ("require", {"set": {"per-document": True}}, "set.per-document"),
+    ("conditional", {"if": None}, "if"),
+    ("conditional", {"then": 5}, "then"),
+    ("conditional", {"anchor": ["Funding"]}, "anchor"),  # removed: a conditional finding is on its evidence
+    ("set", {"per-document": True}, "per-document"),  # removed: never read
+    ("set", {"set-kinds": ["memo"]}, "set-kinds"),
+    ("set", {"only-if": ["peer"]}, "only-if"),  # a set rule has no per-document scope
+    ("set", {"require": None}, "require"),
+]
+
+
+@pytest.mark.parametrize(("kind", "keys", "field"), BAD, ids=[f"{k}-{f}" for k, _, f in BAD])
+def test_schemas_reject_wrong_values_naming_the_field(tmp_path: Path, kind: str, keys: dict[str, Any],
+                                                      field: str) -> None:
+    assert load_error(write_rule(tmp_path, kind, **keys)).field == field
+
+
+def test_common_fields_are_checked_too(tmp_path: Path) -> None:
+    assert load_error(write_rule(tmp_path, "forbid", element_order="first")).field == "element-order"
+    bad_example = {"fires": [{"text": "x", "kind": "memo"}], "passes": ["y"]}
+    assert load_error(write_rule(tmp_path, "forbid", examples=bad_example)).field == "examples.fires[0].kind"
+
+
+# -- a new rule is one YAML file ------------------------------------------------------
+
+
+HOUSE_RULE = """\
+code: PL391
+name: no-errand-duties
+element: challenges/clinicalised-duties
+applies-to: [peer-job-description]
+kind: forbid
+severity: warning
+message: "Errand in a peer role: {evidence}"
+rationale: Errands are not peer work.
+source: House style guide 2026.
+suggest: ["Describe the peer relationship instead."]
+patterns: ["(do|run) * errands"]
+examples:
+  fires: ["Run errands for residents."]
+  passes: ["Peer workers do not run errands."]
+"""
+
+
+def test_a_new_rule_is_one_yaml_file_in_extra_rules(tmp_path: Path) -> None:
+    (tmp_path / "house-rules" / "c-local").mkdir(parents=True)
+    (tmp_path / "house-rules" / "c-local" / "no-errand-duties.yaml").write_text(HOUSE_RULE)
+    (tmp_path / "policylint.toml").write_text("extra-rules = ['house-rules']\n")
+    cfg = load_config(tmp_path / "policylint.toml")
+    engine = Engine(extra_rules=cfg.extra_rules, rule_options=cfg.rule_options)  # verifies its examples
+    doc = make_doc(("h", "Key duties"), ("li", "Run errands for residents twice a week."))
+    found = [f for f in engine.check(engine.analyse(doc)) if f.name == "no-errand-duties"]
+    assert [(f.code, f.evidence) for f in found] == [("PL391", "Run errands")]
+
+
+# -- conditional: a fixed-term peer post must name its recurrent funding ---------------
+
+
+FIXED_TERM = textwrap.dedent("""\
+    code: PL392
+    name: fixed-term-names-recurrent-funding
+    element: challenges/funding
+    applies-to: [peer-job-description]
+    kind: conditional
+    severity: warning
+    message: "A fixed-term peer post that names no recurrent funding: \\"{evidence}\\""
+    rationale: A fixed-term post with no recurrent funding ends when its grant does.
+    source: DESIGN.md, rule kinds.
+    suggest: ["Say how the post is funded: \\"The post is paid from our recurrent budget.\\""]
+    if:
+      - "(fixed-term|fixed term|temporary) * (position|post|role|contract)"
+    then:
+      - "recurrent * (budget|funding)"
+    unless: ["parental leave"]
+    examples:
+      fires: ["# Peer Worker\\n\\nThis is a fixed-term post for two years."]
+      passes:
+        - "# Peer Worker\\n\\nThis is a fixed-term post, paid from our recurrent budget."
+        - "# Peer Worker\\n\\nThis is not a fixed-term post."
+        - "# Peer Worker\\n\\nA fixed-term post to cover parental leave."
+        - "# Peer Worker\\n\\nAn ongoing post."
+""")
+
+
+def test_conditional_rule(tmp_path: Path) -> None:
+    folder = tmp_path / "a-local"
+    folder.mkdir()
+    (folder / "fixed-term-names-recurrent-funding.yaml").write_text(FIXED_TERM)
+    engine = Engine(rule_dirs=[tmp_path])  # a rule from elsewhere: its examples are verified as it loads
+    (rule,) = engine.rules
+
+    def found(*items: Any) -> list[str | None]:
+        return [f.evidence for f in engine.check(engine.analyse(make_doc(*items)))]
+
+    assert found("Contract: fixed-term post until June.", "Reports to the Team Leader.") == ["fixed-term post"]
+    assert found("Contract: fixed-term post until June.", "Funded from the recurrent budget.") == []
+    assert found("Contract: fixed term role.", ("h", "Funding"), "Recurrent funding, year on year.") == []
+    assert found("Contract: a temporary position to cover parental leave.") == []
+    assert found("An ongoing position.") == []
+    assert rule.compiled.set_part is None and rule.compiled.per_document
+
+
+def test_conditional_takes_extra_patterns_from_configuration(tmp_path: Path) -> None:
+    folder = tmp_path / "a-local"
+    folder.mkdir()
+    (folder / "fixed-term-names-recurrent-funding.yaml").write_text(FIXED_TERM)
+    options = {"fixed-term-names-recurrent-funding": {"extra-patterns": ["(twelve-month|12-month) secondment"]}}
+    engine = Engine(rule_dirs=[tmp_path], rule_options=options)
+    doc = make_doc("A twelve-month secondment.")
+    assert [f.evidence for f in engine.check(engine.analyse(doc))] == ["twelve-month secondment"]
+
+
+# -- the phrase syntax: "|" binds tighter than a space ---------------------------------
+
+
+def test_the_phrase_trap_is_refused_at_load_with_the_fix(tmp_path: Path) -> None:
+    error = load_error(write_rule(tmp_path, "forbid", patterns=["fixed term|fixed-term"]))
+    assert error.field == "patterns[0]"
+    assert "fixed (term|fixed-term)" in str(error) and "(fixed term|fixed-term)" in str(error)
+    error = load_error(write_rule(tmp_path, "require", unless=["under the influence|impaired|influence of"]))
+    assert error.field == "unless[0]" and "twice" in str(error)
+    error = load_error(write_rule(tmp_path, "substitute", terms=[{"avoid": "self care|selfcare", "use": "x"}]))
+    assert error.field == "terms[0].avoid"
+
+
+@pytest.mark.parametrize("phrase", [
+    "fixed term|fixed-term", "fixed-term|fixed term", "=key =working|=keyworking", "=clean - up|=cleanup",
+    "full time equivalent|full-time-equivalent", "on a fixed term|fixed-terms basis",
+    "under the influence|impaired|influence of",
+])
+def test_trap_shapes_are_errors(phrase: str) -> None:
+    with pytest.raises(PatternError, match="binds tighter than a space"):
+        check_syntax(phrase)
+
+
+@pytest.mark.parametrize("phrase", [
+    "peer work|worker|workforce", "case|care plan", "risk assessment|assessments?", "co-design|key_worker role",
+    "kessler-10|k10 screen", "the therapy|therapies", "(fixed term|fixed-term)", "fixed_term|fixed-term",
+    "expert|experts by experience", "(a|an|the)? (former|ex) =addict|=addicts",
+])
+def test_ordinary_alternations_pass(phrase: str) -> None:
+    check_syntax(phrase)
+
+
+def test_the_parenthesised_form_matches_both_spellings() -> None:
+    nlp = build()
+    ps = PhraseSet(["(fixed term|fixed-term) contract"])
+    for text in ("A fixed-term contract.", "A fixed term contract."):
+        assert ps.search(nlp(text)), text
+
+
+def test_no_shipped_phrase_falls_into_the_trap() -> None:
+    load_rules()  # every phrase of every rule is checked as it loads
+
+
+# -- reporters read compiled rules ----------------------------------------------------
+
+
+def test_the_scorecard_element_comes_from_the_rule_file() -> None:
+    from policylint.report import scorecard as sc
+
+    for rule in load_rules():
+        element = sc.element_by_key()[sc.rule_element()[rule.name]]
+        assert element.id == rule.element, rule.name
+        info = sc.RuleInfo.from_rule(rule)
+        assert info.set_level == (rule.compiled.set_part is not None)
+        assert info.per_document == (rule.kind != "set")
+    culture = sc.element_by_key()["culture"].rules
+    assert culture[-1] == "managers-trained-in-peer-role"  # element-order: 1 lists it last
