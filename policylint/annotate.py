@@ -1024,7 +1024,7 @@ def annotate_file(source: Path, target: Path, options, engine, *, suggest: bool 
 def _annotate_docx(source: Path, options, engine, suggest: bool, now) -> tuple[Annotated, list[Finding]]:
     import docx
 
-    from policylint.run import filter_findings, read_and_classify
+    from policylint.run import check_document, read_and_classify
 
     doc, _, findings = read_and_classify(source, options)
     if doc is None:
@@ -1040,10 +1040,7 @@ def _annotate_docx(source: Path, options, engine, suggest: bool, now) -> tuple[A
     if cleanup.changes:
         # Earlier suggestions were rejected in memory: check the text as it now is.
         doc, findings = _reread(pkg, source, options)
-    analysed = engine.analyse(doc)
-    found = findings + engine.check(analysed)
-    found = filter_findings(found, options, {doc.path: doc.directives} if doc.directives else {})
-    found = [f for f in found if f.path == doc.path]
+    analysed, found = check_document(doc, findings, options, engine)
     result = annotate(wdoc, doc, found, analysed=analysed, suggest=suggest, now=now, pkg=pkg)
     return dataclasses.replace(result, removed=cleanup.comments), found
 

@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from policylint import filters
 from policylint.classify import classify
@@ -21,6 +21,10 @@ from policylint.findings import Finding
 from policylint.limits import Deadline
 from policylint.problems import READER_CODES
 from policylint.readers import FORMATS, UNSUPPORTED_HINTS, read_document
+
+if TYPE_CHECKING:  # the engine imports spaCy: only when a file is checked
+    from policylint.engine import Engine
+    from policylint.engine.analyse import Analysed
 
 # Files in a folder that are about the folder, not policy documents.
 SKIP_NAMES = ("readme", "changelog", "license", "licence", "contributing")
@@ -41,6 +45,9 @@ class Result:
     files: list[FileResult] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # With ``check(..., keep=True)``: each checked document, analysed, by path
+    # (for outputs that show the text, such as the scorecard).
+    analysed: dict[str, Analysed] = field(default_factory=dict)
 
 
 @dataclass
@@ -164,21 +171,23 @@ class Outcome:
     directives: tuple[Directive, ...] = ()
     set_hits: dict[str, bool | None] | None = None  # None: not part of set-level checks
     kind: str | None = None
+    analysed: Analysed | None = None  # only when kept (never cached, never sent between processes)
 
 
-def process(path: Path, options: Options, engine) -> Outcome:
+def process(path: Path, options: Options, engine: Engine, keep: bool = False) -> Outcome:
     """Read, classify, analyse and check one file, all within the file's time limit."""
     deadline = Deadline.of(options.limits)
-    return finish(read_and_classify(path, options), engine, options.limits, deadline)
+    return finish(read_and_classify(path, options), engine, options.limits, deadline, keep)
 
 
-def finish(read: tuple[Document | None, FileResult, list[Finding]], engine, limits: Limits | None = None,
-           deadline: Deadline | None = None) -> Outcome:
+def finish(read: tuple[Document | None, FileResult, list[Finding]], engine: Engine, limits: Limits | None = None,
+           deadline: Deadline | None = None, keep: bool = False) -> Outcome:
     """Analyse and check one file that ``read_and_classify`` has read.
 
     A document whose time runs out (``deadline``, else
     ``limits.timeout_seconds`` from now) or that the engine fails on becomes
-    a finding for that file; the run goes on."""
+    a finding for that file; the run goes on. ``keep``: the outcome holds
+    the analysed document."""
     doc, info, findings = read
     if doc is None:
         return Outcome(info, findings)
@@ -194,7 +203,7 @@ def finish(read: tuple[Document | None, FileResult, list[Finding]], engine, limi
     except Exception as exc:  # noqa: BLE001 - one file's failure must not stop the run
         reason = f"internal error while checking: {type(exc).__name__}: {exc}"
         return _failed(info, findings, ReadError("PL001", reason, "please report this file"))
-    return Outcome(info, findings, doc.directives, hits, doc.kind)
+    return Outcome(info, findings, doc.directives, hits, doc.kind, analysed if keep else None)
 
 
 def _failed(info: FileResult, findings: list[Finding], exc: ReadError) -> Outcome:
@@ -203,13 +212,27 @@ def _failed(info: FileResult, findings: list[Finding], exc: ReadError) -> Outcom
     return Outcome(info, [*findings, reader_finding(info.path, exc.code, exc.reason, exc.hint)])
 
 
-def check(paths: list[Path], options: Options, engine=None) -> Result:
+def check(paths: list[Path], options: Options, engine: Engine | None = None, keep: bool = False) -> Result:
+    """The flow, for every command and front end: discover, read, classify,
+    analyse, check (in workers and from the cache as the options say), run
+    the set-level rules and filter. ``keep``: ``Result.analysed`` holds every
+    checked document; the files are then checked in this process and the
+    cache is not used, since analysed documents live in this process only."""
     from policylint import parallel
 
     engine = engine or make_engine(options)
     files, sets = discover(paths, options.config)
     result = Result()
-    outcomes = parallel.run_all(files, options, engine)
+    if keep:
+        quiet = replace(options, progress=None)
+        outcomes = []
+        for done, path in enumerate(files, 1):
+            if options.progress:
+                options.progress(done, len(files), str(path))
+            outcomes.append(process(path, quiet, engine, keep=True))
+        result.analysed = {o.info.path: o.analysed for o in outcomes if o.analysed is not None}
+    else:
+        outcomes = parallel.run_all(files, options, engine)
     by_dir: dict[Path, list] = {}
     directives: dict[str, tuple[Directive, ...]] = {}
     for path, outcome in zip(files, outcomes):
@@ -227,6 +250,18 @@ def check(paths: list[Path], options: Options, engine=None) -> Result:
         result.notes.append("set-level rules skipped: they judge a whole folder; check a folder to run them")
     result.findings = filter_findings(result.findings, options, directives)
     return result
+
+
+def check_document(doc: Document, findings: list[Finding], options: Options,
+                   engine: Engine) -> tuple[Analysed, list[Finding]]:
+    """The flow for one document already in memory (a Word package being
+    annotated): analyse, check and filter it as ``check`` would, with the
+    findings its reading gave; returns the analysed document and the
+    findings on it."""
+    analysed = engine.analyse(doc)
+    found = filter_findings([*findings, *engine.check(analysed)], options,
+                            {doc.path: doc.directives} if doc.directives else {})
+    return analysed, [f for f in found if f.path == doc.path]
 
 
 def filter_findings(findings: list[Finding], options: Options,

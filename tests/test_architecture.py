@@ -21,3 +21,29 @@ def test_the_program_decides_what_happens_after_the_build() -> None:
     engine.nlp  # noqa: B018
     engine.nlp  # noqa: B018 - built once, told once
     assert calls == ["built"]
+
+
+def test_one_flow_keeps_the_documents_for_outputs_that_show_them(engine) -> None:
+    from pathlib import Path
+
+    from policylint.run import Options, check
+
+    folder = Path(__file__).resolve().parent.parent / "fixtures" / "wattle-grove"
+    plain = check([folder], Options(jobs=1), engine=engine)
+    kept = check([folder], Options(jobs=1), engine=engine, keep=True)
+    assert kept.findings == plain.findings and kept.files == plain.files
+    readable = {f.path for f in kept.files if f.error is None}
+    assert set(kept.analysed) == readable and not plain.analysed
+    assert all(a.document.path == p for p, a in kept.analysed.items())
+
+
+def test_the_scorecard_and_the_reviewed_copy_use_the_flow() -> None:
+    import inspect
+
+    from policylint import annotate
+    from policylint.report import html
+
+    # No orchestration of their own: neither calls the engine's stages directly.
+    for module in (annotate, html):
+        source = inspect.getsource(module)
+        assert "engine.analyse(" not in source and "engine.check(" not in source, module.__name__

@@ -40,21 +40,6 @@ SEVERITY_LABEL = {"error": "Error", "warning": "Warning", "info": "Info"}
 # -- running the checks, keeping the documents ---------------------------------
 
 
-class _KeepDocuments:
-    """An engine that remembers every document it analyses (in order)."""
-
-    def __init__(self, engine):
-        self._engine = engine
-        self.documents: dict[str, Document] = {}
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._engine, name)
-
-    def analyse(self, document: Document, deadline=None):
-        self.documents[document.path] = document
-        return self._engine.analyse(document, deadline)
-
-
 @dataclass
 class Collected:
     result: Any  # policylint.run.Result
@@ -77,26 +62,20 @@ def policy_sets(paths: Sequence[Path], documents: Iterable[str]) -> list[str]:
 
 
 def collect(paths: Sequence[Path], options=None, engine=None) -> Collected:
-    """Check ``paths`` as ``policylint check`` does, keeping the documents.
-
-    Every file is checked in this process and the result cache is not used,
-    so that each document passes through the engine that keeps it."""
-    from dataclasses import replace
-
+    """Check ``paths`` with the one flow (``run.check``), keeping the documents."""
     from policylint import filters, run
     from policylint.config import resolve
 
     options = options or run.Options(config=resolve(list(paths), None))
-    options = replace(options, jobs=1, cache_dir=None, progress=None)
     engine = engine or run.make_engine(options)
-    keeper = _KeepDocuments(engine)
-    result = run.check(list(paths), options, engine=keeper)
+    result = run.check(list(paths), options, engine=engine, keep=True)
+    documents = {path: analysed.document for path, analysed in result.analysed.items()}
     rules = list(engine.rules)
     chosen, ignored = options.selected(), options.ignored()
     assessed = {r.name for r in rules
                 if filters.select([Finding(r.code, r.name, "info", "", "")], chosen, ignored)}
-    sets = policy_sets(paths, (p for p, d in keeper.documents.items() if d.complete))
-    return Collected(result, keeper.documents, rules, sets, assessed)
+    sets = policy_sets(paths, (p for p, d in documents.items() if d.complete))
+    return Collected(result, documents, rules, sets, assessed)
 
 
 # -- the view --------------------------------------------------------------------
