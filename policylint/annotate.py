@@ -58,7 +58,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as dt
-import gc
 import io
 import re
 import tempfile
@@ -66,7 +65,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import click
 from lxml import etree
 
 from policylint.document import HEADING, PARAGRAPH, TITLE, Document
@@ -1093,76 +1091,3 @@ def annotate_paths(paths: list[Path], output: Path | None, options, engine=None,
 
 
 # -- command line ------------------------------------------------------------------
-
-
-def _split(values: tuple[str, ...]) -> set[str]:
-    return {v.strip() for item in values for v in item.split(",") if v.strip()}
-
-
-def _say(outcome: FileOutcome) -> None:
-    """One line per file for the terminal; names and reasons are data, so
-    control characters in them are shown escaped, never acted on."""
-    from policylint.report.text import terminal_safe as safe
-
-    if outcome.error:
-        click.echo(f"{safe(str(outcome.source))}: error: {safe(outcome.error)}", err=True)
-    elif outcome.skipped:
-        click.echo(f"{safe(str(outcome.source))}: {safe(outcome.skipped)}", err=True)
-    else:
-        w = outcome.written
-        parts = [f"{w.comments} comment{'s' if w.comments != 1 else ''}"]
-        if w.changes or w.additions:
-            parts.append(f"{w.changes + w.additions} tracked change{'s' if w.changes + w.additions != 1 else ''}")
-        if w.removed:
-            parts.append(f"{w.removed} earlier policylint comment{'s' if w.removed != 1 else ''} replaced")
-        click.echo(f"{safe(str(outcome.source))} -> {safe(str(outcome.output))}: {', '.join(parts)}")
-        for note in w.loose:
-            click.echo(f"  note: {safe(note)}", err=True)
-
-
-@click.command("annotate")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path),
-              help="Reviewed copy to write (a folder when annotating a folder or several files) "
-                   "[default: NAME.reviewed.docx beside each input].")
-@click.option("--suggest", is_flag=True, help="Also propose wording as tracked changes.")
-@click.option("--force", is_flag=True, help="Replace an existing output file.")
-@click.option("--kind", help="Treat every document as this kind.")
-@click.option("--select", multiple=True, help="Only these rules (codes, code prefixes or names; comma-separated).")
-@click.option("--ignore", multiple=True, help="Skip these rules (codes, code prefixes or names).")
-@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Configuration file (default: nearest policylint.toml, .policylint.toml or pyproject.toml).")
-@click.option("--model", help="An installed spaCy pipeline to use instead of the built-in blank English one.")
-def command(paths, output, suggest, force, kind, select, ignore, config_path, model) -> None:
-    """Write a reviewed copy of each Word document with every finding as a
-    comment on the words it is about (and, with --suggest, proposed wording as
-    tracked changes). The input is never changed. Exit 0 when every DOCX was
-    annotated, 2 when a named file could not be."""
-    import sys
-
-    from policylint.config import ConfigError, resolve
-    from policylint.engine.rules import RuleError
-    from policylint.run import Options
-
-    if kind is not None:
-        from policylint.kinds import KINDS
-
-        if kind not in KINDS:
-            raise click.BadParameter(f"{kind!r} is not one of {', '.join(KINDS)}", param_hint="--kind")
-    try:
-        config = resolve(list(paths), config_path)
-    except ConfigError as exc:
-        raise click.ClickException(f"configuration: {exc}") from None
-    if model:
-        config.model = model
-    options = Options(config=config, kind=kind, select=_split(select) or None, ignore=_split(ignore),
-                      report_unused_ignores=True, after_build=gc.freeze)
-    try:
-        outcomes = annotate_paths(list(paths), output, options, suggest=suggest, force=force, progress=_say)
-    except RuleError as exc:
-        raise click.ClickException(f"invalid rule: {exc}") from None
-    if not outcomes:
-        click.echo("No documents to annotate.", err=True)
-    named = {p for p in paths if not p.is_dir()}
-    failed = any(o.error for o in outcomes) or any(o.skipped and o.source in named for o in outcomes)
-    sys.exit(2 if failed else 0)

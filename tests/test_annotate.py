@@ -178,7 +178,9 @@ def key(f: Finding):
 
 
 def run_cli(*args: str):
-    return CliRunner().invoke(ann.command, [str(a) for a in args], catch_exceptions=False)
+    from policylint.commands.annotate import command
+
+    return CliRunner().invoke(command, [str(a) for a in args], catch_exceptions=False)
 
 
 @pytest.fixture()

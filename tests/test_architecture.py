@@ -11,7 +11,7 @@ from policylint.engine import Engine
 def test_building_the_engine_does_not_freeze_the_callers_heap() -> None:
     before = gc.get_freeze_count()
     Engine().nlp  # noqa: B018 - builds the pipeline
-    assert gc.get_freeze_count() == before
+    assert gc.get_freeze_count() <= before  # nothing newly frozen (frozen objects that die leave it)
     assert gc.isenabled()
 
 

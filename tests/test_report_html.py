@@ -14,7 +14,8 @@ from click.testing import CliRunner
 from policylint.document import HEADING, PARAGRAPH, Block, Document, Location
 from policylint.findings import Finding
 from policylint.report import scorecard as sc
-from policylint.report.html import collect, command, render_html, segments
+from policylint.commands.report import command
+from policylint.report.html import collect, render_html, segments
 from policylint.run import FileResult, Result
 
 ROOT = Path(__file__).resolve().parent.parent

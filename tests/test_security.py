@@ -297,7 +297,7 @@ def test_outputs_refuse_fifos_and_folders(capsys, docs, tmp_path):
 def test_report_refuses_inputs_and_fifos(docs, tmp_path):
     from click.testing import CliRunner
 
-    from policylint.report.html import command
+    from policylint.commands.report import command
 
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
@@ -417,11 +417,12 @@ def test_hostile_file_name_on_the_terminal(capsys, tmp_path, monkeypatch):
 
 def test_keyboard_interrupt_exits_130(capsys, monkeypatch):
     import policylint.cli as cli
+    import policylint.commands.rules as rules_command
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "_load_rules", interrupted)
+    monkeypatch.setattr(rules_command, "load", interrupted)
     assert main(["rules"]) == 130
     monkeypatch.setattr(cli.cli, "main", interrupted)  # an interrupt outside any command
     assert main(["rules"]) == 130

@@ -18,21 +18,18 @@ inline, it loads nothing from anywhere, and it has no script.
 from __future__ import annotations
 
 import datetime as _dt
-import gc
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any, Iterable, Mapping, Sequence
 
-import click
 
 from policylint.document import (
     ENDNOTE, FOOTER, FOOTNOTE, HEADER, HEADING, LIST_ITEM, TABLE_CELL, TITLE, Block, Document,
 )
 from policylint.findings import SEVERITY_RANK, Finding
-from policylint.kinds import KINDS, LABELS
+from policylint.kinds import LABELS
 from policylint.report import scorecard as sc
 
-DOC_KINDS = KINDS
 KIND_LABEL = LABELS
 SEVERITY_LABEL = {"error": "Error", "warning": "Warning", "info": "Info"}
 
@@ -400,48 +397,6 @@ def render_html(result, documents: Mapping[str, Document] | Iterable[Document], 
         status_label=sc.STATUS_LABEL, cell_label=sc.CELL_LABEL, kind_label=KIND_LABEL,
         sc=sc,
     )
-
-
-# -- the command -------------------------------------------------------------------
-
-
-@click.command("report")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The HTML file to write.")
-@click.option("--kind", type=click.Choice(DOC_KINDS), help="Treat every document as this kind.")
-@click.option("--title", help="The organisation's name, for the page title [default: the folder's name].")
-def command(paths, output, kind, title) -> None:
-    """Write an HTML scorecard of where a policy set stands against the model
-    of best practice for peer (Lived Experience) employment.
-
-    \b
-    Example:  policylint report policies/ -o scorecard.html
-    """
-    from policylint.config import ConfigError, resolve
-    from policylint.engine.rules import RuleError
-    from policylint.io import OutputError, check_output, write_atomic
-    from policylint.run import Options
-
-    paths = list(paths)
-    try:
-        config = resolve(paths, None)
-    except ConfigError as exc:
-        raise click.ClickException(f"configuration: {exc}") from None
-    try:
-        # Not a document being checked (nor the configuration), not a device or FIFO.
-        check_output(output, [*paths, *([config.path] if config.path else [])], config)
-    except OutputError as exc:
-        raise click.BadParameter(str(exc), param_hint="'-o' / '--output'") from None
-    options = Options(config=config, kind=kind, after_build=gc.freeze)
-    try:
-        collected = collect(paths, options)
-    except RuleError as exc:
-        raise click.ClickException(f"invalid rule: {exc}") from None
-    page = render_html(collected.result, collected.documents, collected.rules, title=title,
-                       sets=collected.sets, assessed=collected.assessed, paths=paths)
-    write_atomic(output, page.encode("utf-8"))
-    click.echo(f"Wrote {output}: {collected_summary(collected)}", err=True)
 
 
 def collected_summary(collected: Collected) -> str:
