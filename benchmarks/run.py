@@ -370,8 +370,8 @@ def main(argv: list[str] | None = None) -> int:
             rows += rows_sets(args.quick, repeat)
         if "memory" in groups:
             rows += rows_memory(tmp, args.quick)
-    print(f"| measurement | policylint | baseline | ratio | target | met |")
-    print(f"|---|---:|---:|---:|---:|:---:|")
+    print("| measurement | policylint | baseline | ratio | target | met |")
+    print("|---|---:|---:|---:|---:|:---:|")
     failed = 0
     for name, ours, base, ratio, target, op in rows:
         unit = "" if "MB" in name else " s"
@@ -380,7 +380,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         met = ratio <= target if op == "<=" else ratio >= target
         failed += not met
-        print(f"| {name} | {ours:.3f}{unit} | {base:.3f}{unit} | {ratio:.2f} | {op} {target} | {'yes' if met else 'NO'} |")
+        print(f"| {name} | {ours:.3f}{unit} | {base:.3f}{unit} | {ratio:.2f} | {op} {target} "
+              f"| {'yes' if met else 'NO'} |")
     targets = sum(1 for row in rows if row[4] is not None)
     print(f"\n{targets - failed} of {targets} targets met (cores: {os.cpu_count()}, quick: {args.quick})")
     return 0 if args.quick or not failed else 1

@@ -34,7 +34,8 @@ from policylint.findings import SEVERITIES, Finding
 from policylint.io import write_atomic
 
 if TYPE_CHECKING:
-    from policylint.run import Outcome
+    from policylint.engine import Engine
+    from policylint.run import Options, Outcome
 
 DIR_NAME = ".policylint_cache"
 FORMAT = "policylint-result"
@@ -59,7 +60,7 @@ def code_digest() -> str:
 
 
 class Cache:
-    def __init__(self, folder: Path, engine, options):
+    def __init__(self, folder: Path, engine: Engine, options: Options) -> None:
         self.folder = Path(folder)
         cfg = options.config
         settings = {

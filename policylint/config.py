@@ -214,7 +214,7 @@ def parse(data: dict[str, Any], path: Path | None = None) -> Config:
     limits = data.get("limits", {})
     if not isinstance(limits, dict):
         raise ConfigError("'limits' must be a table")
-    changes = {}
+    changes: dict[str, Any] = {}  # each value checked against its field's type by _limit
     for key, value in limits.items():
         if key not in LIMIT_KEYS:
             raise ConfigError(f"unknown key 'limits.{key}' (known: {', '.join(sorted(LIMIT_KEYS))})")

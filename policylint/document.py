@@ -127,7 +127,7 @@ class Document:
         return "\n".join(b.text for b in self.blocks)
 
     def with_kind(self, kind: str, reason: str, runner_up: str | None = None,
-                  confidence: float | None = None) -> "Document":
+                  confidence: float | None = None) -> Document:
         return replace(self, kind=kind, kind_reason=reason, kind_runner_up=runner_up, kind_confidence=confidence)
 
 

@@ -45,7 +45,7 @@ class Finding:
             out["documents"] = list(self.documents)
         return out
 
-    def sort_key(self):
+    def sort_key(self) -> tuple[str, int, int, int, int, str]:
         loc = self.location
         return (self.path, loc.page or 0, loc.paragraph or 0, loc.line or 0, loc.column or 0, self.code)
 

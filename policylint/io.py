@@ -14,8 +14,12 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from policylint.config import Config
 
 
 def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
@@ -59,7 +63,7 @@ def _what(mode: int) -> str:
     return "not a regular file"
 
 
-def check_output(output: Path, inputs: Iterable[Path] = (), config=None) -> None:
+def check_output(output: Path, inputs: Iterable[Path] = (), config: Config | None = None) -> None:
     """Raise ``OutputError`` if writing ``output`` would replace an input or
     something that is not a regular file.
 
@@ -86,7 +90,7 @@ def check_output(output: Path, inputs: Iterable[Path] = (), config=None) -> None
                               "being checked or read; choose another output file")
 
 
-def _files(inputs: Iterable[Path], config) -> Iterable[Path]:
+def _files(inputs: Iterable[Path], config: Config | None) -> Iterable[Path]:
     for item in inputs:
         item = Path(item)
         yield item

@@ -50,7 +50,7 @@ class Deadline:
         self.end = clock() + seconds
 
     @classmethod
-    def of(cls, limits: Limits) -> "Deadline":
+    def of(cls, limits: Limits) -> Deadline:
         return cls(limits.timeout_seconds)
 
     def expired(self) -> bool:
@@ -205,6 +205,8 @@ def _child(fd: int, fn: Callable[..., Any], args: tuple, memory_bytes: int | Non
 
 
 def _answer(payload: bytes, status: int) -> Any:
+    kind: Any
+    value: Any
     try:
         kind, value = pickle.loads(payload) if payload else (None, None)
     except Exception:  # noqa: BLE001 - a half-written answer

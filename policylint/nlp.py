@@ -26,11 +26,14 @@ import hashlib
 import json
 import re
 from array import array
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.language import Language
+    from spacy.tokens import Doc
+    from thinc.types import Ints2d
 
 _ANNOTATOR = "policylint_annotator"
 _FALLBACK = "policylint_lemma_fallback"
@@ -130,7 +133,7 @@ def _register() -> None:
         return
 
     @Language.factory(_ANNOTATOR)
-    def make_annotator(nlp: "Language", name: str):  # noqa: ARG001
+    def make_annotator(nlp: Language, name: str) -> Callable[[Doc], Doc]:  # noqa: ARG001
         import numpy
         from spacy.attrs import IS_PUNCT, LEMMA, LOWER, ORTH, SENT_START
         from spacy.pipeline.sentencizer import Sentencizer
@@ -142,12 +145,12 @@ def _register() -> None:
         final = frozenset(map(get_string_id, Sentencizer.default_punct_chars))  # ORTH hashes
         not_start = 2**64 - 1  # SENT_START -1, as spaCy stores it
 
-        def annotate(doc):
+        def annotate(doc: Doc) -> Doc:
             n = len(doc)
             if not n:
                 return doc
             orths, lowers, puncts = doc.to_array([ORTH, LOWER, IS_PUNCT]).T.tolist()
-            lemmas = []
+            lemmas: list[int] = []
             sent_starts = [not_start] * n
             sent_starts[0] = 1
             starts = [0]
@@ -167,7 +170,9 @@ def _register() -> None:
                     sent_starts[i] = 1
                     starts.append(i)
                     seen_final = False
-            doc.from_array([LEMMA, SENT_START], numpy.array([lemmas, sent_starts], dtype="uint64").T)
+            # thinc's Ints2d is how spaCy spells a 2-D integer array in its signatures.
+            values = cast("Ints2d", numpy.array([lemmas, sent_starts], dtype="uint64").T)
+            doc.from_array([LEMMA, SENT_START], values)
             # The phrase matcher and the context checks read these; no need to ask spaCy again.
             # Kept compact (8 bytes a hash, 1 a flag, instead of a Python int
             # each): every block of a document is held until it is checked.
@@ -178,10 +183,10 @@ def _register() -> None:
         return annotate
 
     @Language.factory(_FALLBACK)
-    def make_fallback(nlp: "Language", name: str):  # noqa: ARG001
+    def make_fallback(nlp: Language, name: str) -> Callable[[Doc], Doc]:  # noqa: ARG001
         table = lemma_table()
 
-        def fallback(doc):
+        def fallback(doc: Doc) -> Doc:
             for tok in doc:
                 tok.lemma_ = lemma_of(tok.text, tok.lower_, table, tok.lemma_)
             return doc
@@ -189,13 +194,13 @@ def _register() -> None:
         return fallback
 
 
-def build(model: str | None = None) -> "Language":
+def build(model: str | None = None) -> Language:
     """Build (once) and return the pipeline."""
     return _build(model)  # one cache entry whether or not ``model`` is passed
 
 
 @functools.lru_cache(maxsize=2)
-def _build(model: str | None) -> "Language":
+def _build(model: str | None) -> Language:
     from policylint.engine.store import collector_paused
 
     # Importing spaCy and building the pipeline make a large tree of objects
@@ -207,7 +212,7 @@ def _build(model: str | None) -> "Language":
         return _make(model)
 
 
-def _make(model: str | None) -> "Language":
+def _make(model: str | None) -> Language:
     import spacy
 
     _register()

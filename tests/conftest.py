@@ -5,7 +5,6 @@ import pytest
 
 from policylint.document import HEADING, LIST_ITEM, PARAGRAPH, Block, Document, Location
 
-
 # The compiled-phrase store lives in a folder of the test session's own, so
 # tests neither read nor fill the user's cache (subprocesses inherit this).
 os.environ["POLICYLINT_STORE"] = tempfile.mkdtemp(prefix="policylint-store-")

@@ -12,6 +12,7 @@ names; ``must-not-flag`` ``{rule, text}``; ``sets`` per folder
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from collections import defaultdict
@@ -60,20 +61,15 @@ def _trap_hit(f, trap_text: str, blocks_of) -> bool:
         return True
     text = blocks[f.span[0]]
     pattern = r"\s+".join(re.escape(w) for w in trap_text.split())
-    for m in re.finditer(pattern, text, re.I):
-        if m.start() <= f.span[1] and f.span[2] <= m.end():
-            return True
-    return False
+    return any(m.start() <= f.span[1] and f.span[2] <= m.end() for m in re.finditer(pattern, text, re.I))
 
 
 def evaluate(expected_path: Path, rule_names: set[str] | None = None):
-    from policylint.run import Options, check
-
-    from functools import lru_cache
 
     from policylint.readers import read_document
+    from policylint.run import Options, check
 
-    @lru_cache(maxsize=None)
+    @functools.cache
     def blocks_of(path: str):
         try:
             return [b.text for b in read_document(path).blocks]
@@ -124,7 +120,8 @@ def evaluate(expected_path: Path, rule_names: set[str] | None = None):
                 scores[name].notes.append(f"false positive {rel}: {ev or '(absence)'}")
         for trap in spec.get("must-not-flag") or []:
             name = trap["rule"]
-            if name not in names or name in {n for n, e in fires.items() if any(_overlaps(x, trap["text"]) for x in e if x)}:
+            if name not in names or name in {n for n, e in fires.items()
+                                             if any(_overlaps(x, trap["text"]) for x in e if x)}:
                 continue
             bad = [f for f in by_doc.get((path, name), []) if _trap_hit(f, trap["text"], blocks_of)]
             if bad:

@@ -292,7 +292,7 @@ def cfb_bytes(streams: dict[str, bytes]) -> bytes:
     assert len(fat) <= 128
     fat_sector = struct.pack("<128I", *(fat + [_FREE] * (128 - len(fat))))
     entries = [_dir_entry("Root Entry", 5, child=1 if names else _NOSTREAM)]
-    for i, (name, data) in enumerate(zip(names, datas)):
+    for i, (name, _data) in enumerate(zip(names, datas)):
         right = i + 2 if i + 1 < len(names) else _NOSTREAM
         entries.append(_dir_entry(name, 2, right=right, start=starts[i], size=len(streams[name])))
     entries += [_dir_entry("", 0)] * (4 - len(entries))

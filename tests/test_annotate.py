@@ -31,7 +31,7 @@ from policylint.run import Options, check
 ROOT = Path(__file__).resolve().parent.parent
 HARBOUR = ROOT / "fixtures" / "harbour-city"
 CORPUS = Path("/work/shared/corpus/docx")
-NOW = dt.datetime(2025, 3, 4, 5, 6, 7, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2025, 3, 4, 5, 6, 7, tzinfo=dt.UTC)
 
 TITLE = "Position Description: Peer Support Worker"
 DUTY = "Dispense and administer medication to residents each evening."

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from policylint.cli import main
-from policylint.config import ConfigError, find_config, load_config, parse
+from policylint.config import ConfigError, find_config, parse
 
 JD = """# Position Description: Peer Support Worker
 

@@ -110,7 +110,8 @@ def test_text_or_a_finding(results, name: str) -> None:
     assert seconds < 60
 
 
-@pytest.mark.parametrize("name", [f for f in FILES if BASELINE.get(f, {}).get("ref_chars_nonspace", "0") not in ("", "0")])
+@pytest.mark.parametrize("name", [f for f in FILES
+                                  if BASELINE.get(f, {}).get("ref_chars_nonspace", "0") not in ("", "0")])
 def test_no_text_is_lost_silently(results, name: str) -> None:
     """Where the corpus records text in a file, the reader finds text or says
     why it could not (a partly read document says so)."""

@@ -105,7 +105,8 @@ def _jpeg() -> bytes:
 
 
 def _sections(count: int) -> str:
-    return "\n\n".join(f"## Section {n}\n\nStaff must record their hours in the rostering system." for n in range(count))
+    return "\n\n".join(f"## Section {n}\n\nStaff must record their hours in the rostering system."
+                       for n in range(count))
 
 
 _HEADER_REF = '<w:sectPr><w:headerReference w:type="default" r:id="rIdH"/></w:sectPr>'

@@ -1,7 +1,6 @@
 """Output formats, statistics, --output, and baselines."""
 
 import json
-import os
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -52,7 +51,8 @@ def test_sarif_validates_against_the_schema(capsys, monkeypatch):
     results = run_["results"]
     assert results and all(rules[r["ruleIndex"]]["id"] == r["ruleId"] for r in results)
     docx = [r for r in results if r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith(".docx")]
-    assert docx and all("paragraph" in r["properties"] for r in docx if "region" in r["locations"][0]["physicalLocation"])
+    assert docx and all("paragraph" in r["properties"] for r in docx
+                        if "region" in r["locations"][0]["physicalLocation"])
     pdf = [r for r in results if r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith(".pdf")]
     assert pdf and all("page" in r["properties"] for r in pdf if "region" in r["locations"][0]["physicalLocation"])
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results}

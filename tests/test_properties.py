@@ -97,8 +97,8 @@ def test_time_grows_linearly_with_repetition(unit: str, fmt: str, lines: int) ->
 
 # -- counting paragraphs while a part is inflated ------------------------------------------
 
-W_ROOT = ('<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
-          'xmlns="http://schemas.openxmlformats.org/wordprocessingml/2006/main">').encode()
+W_ROOT = (b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+          b'xmlns="http://schemas.openxmlformats.org/wordprocessingml/2006/main">')
 PIECES = st.sampled_from([b"<w:p>", b"<w:p/>", b"<w:pPr/>", b"<p>", b"<w:p\n>", b"<w:p w:x='1'>", b"x",
                           b"<w:", b"p>", b"<", b"/>", b"<w:pStyle/>"])
 

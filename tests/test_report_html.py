@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from policylint.commands.report import command
 from policylint.document import HEADING, PARAGRAPH, Block, Document, Location
 from policylint.findings import Finding
 from policylint.report import scorecard as sc
-from policylint.commands.report import command
 from policylint.report.html import collect, render_html, segments
 from policylint.run import FileResult, Result
 
@@ -41,7 +41,7 @@ VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "met
 
 
 class Node:
-    def __init__(self, tag: str, attrs: dict, parent: "Node | None"):
+    def __init__(self, tag: str, attrs: dict, parent: Node | None):
         self.tag, self.attrs, self.parent = tag, attrs, parent
         self.children: list[Node] = []
         self.text_parts: list[str] = []
@@ -51,7 +51,7 @@ class Node:
         for c in self.children:
             yield from c.iter()
 
-    def find_all(self, tag: str | None = None, **attrs) -> list["Node"]:
+    def find_all(self, tag: str | None = None, **attrs) -> list[Node]:
         out = []
         for n in self.iter():
             if tag is not None and n.tag != tag:
@@ -61,7 +61,7 @@ class Node:
                 out.append(n)
         return out
 
-    def find(self, tag: str | None = None, **attrs) -> "Node":
+    def find(self, tag: str | None = None, **attrs) -> Node:
         found = self.find_all(tag, **attrs)
         assert found, f"no <{tag}> with {attrs}"
         return found[0]
@@ -387,7 +387,7 @@ def test_status_is_never_colour_alone(pages):
 
 
 def test_scorecard_chart_and_elements(pages):
-    for org, (_, _, root) in pages.items():
+    for _, _, root in pages.values():
         svgs = root.find("figure").find_all("svg")
         charts = [s for s in svgs if s.attrs.get("role") == "img"]
         assert {s.attrs["class"] for s in charts} == {"wide", "narrow"}
@@ -486,7 +486,8 @@ def test_missing_elements_are_shown_where_they_belong(pages):
     doc_sections = {}
     for sec in root.find_all("section", class_="doc"):
         doc_sections[sec.find("p", class_="file").text.split(" · ")[0].strip()] = sec
-    missing = [(i, f) for i, f in enumerate(collected.result.findings) if f.evidence is None and f.anchor_block is not None]
+    missing = [(i, f) for i, f in enumerate(collected.result.findings)
+               if f.evidence is None and f.anchor_block is not None]
     assert missing, "the fixture has absence findings"
     for i, f in missing:
         note = doc_sections[f.path].find("div", id=f"f{i}")
@@ -499,7 +500,7 @@ def test_missing_elements_are_shown_where_they_belong(pages):
 
 def test_document_text_is_shown(pages):
     collected, _, root = pages["wattle-grove"]
-    for path, doc in collected.documents.items():
+    for doc in collected.documents.values():
         body = " ".join(root.find("main").text.split())
         for b in doc.blocks[:5]:
             assert " ".join(b.text.split()) in body

@@ -1,6 +1,5 @@
 """Every rule's own examples, and the meta-checks every rule file must pass."""
 
-from pathlib import Path
 
 import pytest
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import make_doc
 
+from conftest import make_doc
 from policylint.config import load_config
 from policylint.engine import Engine
 from policylint.engine.kinds import RULE_KINDS, DocumentKind, RuleKind

@@ -21,7 +21,6 @@ from policylint.config import Config
 from policylint.document import Limits
 from policylint.limits import Deadline
 from policylint.nlp import PIECE, build, tokenizable
-from policylint.readers import read_document
 from policylint.run import Options, check, finish, read_and_classify
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from policylint.document import Document
 from policylint.engine.analyse import Analysed, analyse
@@ -12,6 +12,9 @@ from policylint.engine.kinds.base import SetDocs
 from policylint.engine.rules import Rule, load_rules
 from policylint.findings import Finding
 from policylint.limits import Deadline
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 
 class Engine:
@@ -27,7 +30,7 @@ class Engine:
         from policylint.engine.rules import default_rules_dir
 
         self.model = model
-        self._nlp: Any = None  # a spaCy Language
+        self._nlp: Language | None = None
         self._after_build = after_build
         self._sets_by_kind: dict[str, frozenset[int]] = {}
         self.rules = rules if rules is not None else load_rules(rule_dirs, rule_options, extra_rules)
@@ -40,7 +43,7 @@ class Engine:
                 verify(foreign, self.nlp)
 
     @property
-    def nlp(self) -> Any:
+    def nlp(self) -> Language:
         """The language pipeline, built on first use: a run whose files all
         come from the cache never imports spaCy."""
         if self._nlp is None:

@@ -4,20 +4,29 @@ paragraph of a list, the header cells of a table)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 from policylint.document import HEADING, LIST_ITEM, TITLE, Block, Document
 from policylint.engine import context
 from policylint.engine.patterns import covered, select, sets_matched
 from policylint.limits import Deadline
 
+if TYPE_CHECKING:
+    import re
+
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+    from policylint.engine.patterns import PhraseSet
+
 
 @dataclass
 class AnalysedBlock:
     index: int
     block: Block
-    doc: Any  # spacy.tokens.Doc
+    doc: Doc
     lead_in: str  # list lead-in, table column/row headers, a short label paragraph before it
     disclaimer: bool  # under a heading or lead-in that says what is NOT done
 
@@ -31,13 +40,14 @@ class AnalysedBlock:
 class Analysed:
     document: Document
     blocks: list[AnalysedBlock]
-    memo: dict = field(default_factory=dict)  # per-document answers the checks share
+    # Per-document answers the checks share, by name or (name, phrase set id).
+    memo: dict[object, Any] = field(default_factory=dict)
 
     def body(self) -> Iterator[AnalysedBlock]:
         """Blocks that are text of the document (not its title or headings)."""
         return (b for b in self.blocks if b.block.role not in (HEADING, TITLE))
 
-    def hits(self, phrases, body: bool = False) -> Iterator[tuple[AnalysedBlock, tuple[int, int, int]]]:
+    def hits(self, phrases: PhraseSet, body: bool = False) -> Iterator[tuple[AnalysedBlock, tuple[int, int, int]]]:
         """Each (block, match) of a PhraseSet, in document order; only the
         blocks that hold a match are looked at. ``body``: not in headings."""
         index = self.memo.get("by_set")
@@ -54,7 +64,7 @@ class Analysed:
             for match in phrases.matches(b.doc):
                 yield b, match
 
-    def find_heading(self, pattern) -> AnalysedBlock | None:
+    def find_heading(self, pattern: re.Pattern[str]) -> AnalysedBlock | None:
         for b in self.blocks:
             if b.block.role in (HEADING, TITLE) and pattern.search(b.block.text):
                 return b
@@ -102,7 +112,7 @@ def _lead_ins(blocks: tuple[Block, ...]) -> list[str]:
     return out
 
 
-def analyse(document: Document, nlp, sets: frozenset[int] | None = None,
+def analyse(document: Document, nlp: Language, sets: frozenset[int] | None = None,
             deadline: Deadline | None = None) -> Analysed:
     """``sets``: the phrase sets the checks will need (None: any).
     ``deadline``: checked between blocks (a ``ReadError`` PL005 once past)."""

@@ -10,8 +10,13 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from policylint.nlp import SENTENCE_STARTS, TOKEN_HASHES
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
 
 NEGATION_LEMMAS = {
     "not", "never", "no", "nor", "neither", "without", "none", "n't", "nobody",
@@ -39,7 +44,8 @@ ADVOCACY_RE = re.compile(
     r"\b(when|if|whenever) (they|the person|the individual|people|participants?|consumers?|clients?"
     r"|residents?|someone)( \w+)? (ask|asks|wish|wishes|want|wants|choose|chooses|request|requests)\b"
     r"|\bat (their|the person's) (own )?request\b"
-    r"|\bhelp(ing)? (them|people|the person|someone|participants?|consumers?) (to )?(prepare|plan|think|understand|speak|talk|raise|ask)"
+    r"|\bhelp(ing)? (them|people|the person|someone|participants?|consumers?) (to )?"
+    r"(prepare|plan|think|understand|speak|talk|raise|ask)"
     r"|\bprepare (questions|what to ask)\b|\bquestions (for|to ask) (their|the)\b"
     r"|\btheir own (goals|words|terms|plan|recovery)\b|\b(person|self|consumer|participant)[- ](led|directed|defined)\b"
     r"|\bled by the (person|individual|participant)\b|\bof their (own )?choosing\b"
@@ -75,7 +81,7 @@ class _View:
 
     __slots__ = ("sent_start", "sent_end", "lemmas", "lowers", "punct", "sentence_texts")
 
-    def __init__(self, doc):
+    def __init__(self, doc: Doc) -> None:
         n = len(doc)
         starts = doc.user_data.get(SENTENCE_STARTS)
         if starts is None or (starts and starts[-1] >= n):  # a Doc from another pipeline
@@ -87,11 +93,11 @@ class _View:
             self.sent_end += [end] * (end - start)
         self.lemmas: list[str] = []
         self.lowers: list[str] = []
-        self.punct: list[bool] = []
+        self.punct: Sequence[int] = []  # 0/1 per token: bytes from policylint's pipeline, else bools
         self.sentence_texts: dict[int, str] = {}  # by first token: filled by the checks as they ask
 
 
-def view(doc, tokens: bool = False) -> _View:
+def view(doc: Doc, tokens: bool = False) -> _View:
     found = doc.user_data.get("policylint_view")
     if found is None:
         found = doc.user_data["policylint_view"] = _View(doc)
@@ -148,7 +154,7 @@ def _names_negation(phrase: str) -> bool:
     return NEGATION_WORD_RE.search(phrase) is not None
 
 
-def is_negated(doc, start: int, end: int, phrase: str = "") -> bool:
+def is_negated(doc: Doc, start: int, end: int, phrase: str = "") -> bool:
     """A negation cue governs the match: before it in the same clause
     ("Peer workers do not administer medication"), inside it when the
     phrase itself names no negation ("Lived experience is never treated as a
@@ -162,9 +168,7 @@ def is_negated(doc, start: int, end: int, phrase: str = "") -> bool:
         return True
     punct, lowers = v.punct, v.lowers
     lead = sum(1 for i in range(lo, start) if not punct[i] and lowers[i] not in BULLETS)
-    if lead <= 3 and _has_negation(v, end, min(hi, end + 5)):
-        return True
-    return False
+    return lead <= 3 and _has_negation(v, end, min(hi, end + 5))
 
 
 def is_advocacy(sentence_text: str) -> bool:
@@ -225,7 +229,7 @@ _SUBJECT_SKIP = {"the", "our", "a", "an", "all", "registered", "qualified", "lic
                  "authorized", "appropriately", "only", "staff", "'s", "team"}
 
 
-def attributed_elsewhere(doc, start: int, end: int) -> bool:
+def attributed_elsewhere(doc: Doc, start: int, end: int) -> bool:
     """The clause says someone else does it: a clinical role is the clause's
     subject ("Nursing staff administer all medication"), or the sentence puts
     the responsibility on clinicians ("clinicians remain responsible for

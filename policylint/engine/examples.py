@@ -3,11 +3,14 @@ of that rule, every ``passes`` example none."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from policylint.document import Document
 from policylint.engine.analyse import analyse
 from policylint.engine.rules import Example, Rule, RuleError
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 
 def example_document(example: Example, index: int) -> Document:
@@ -18,12 +21,12 @@ def example_document(example: Example, index: int) -> Document:
     return doc.with_kind(example.kind, "rule example")
 
 
-def fired(rule: Rule, doc: Document, nlp: Any) -> bool:
+def fired(rule: Rule, doc: Document, nlp: Language) -> bool:
     """Whether the rule fires on a document (a set rule: on a set of one)."""
     return rule.compiled.example_fires(analyse(doc, nlp))
 
 
-def failures(rule: Rule, nlp: Any) -> list[str]:
+def failures(rule: Rule, nlp: Language) -> list[str]:
     """Examples that do not behave as the rule says they should."""
     out = []
     for expect, examples in (("fires", rule.examples.fires), ("passes", rule.examples.passes)):
@@ -34,7 +37,7 @@ def failures(rule: Rule, nlp: Any) -> list[str]:
     return out
 
 
-def verify(rules: list[Rule], nlp: Any) -> None:
+def verify(rules: list[Rule], nlp: Language) -> None:
     """Refuse to load rules whose examples fail."""
     for rule in rules:
         if rule.configured:

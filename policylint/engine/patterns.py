@@ -31,9 +31,20 @@ import bisect
 import functools
 import itertools
 import re
+from collections.abc import Iterable, KeysView
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from policylint.engine.trie import SegmentIndex, Test
+
+if TYPE_CHECKING:
+    from spacy.tokenizer import Tokenizer
+    from spacy.tokens import Doc, Span
+
+    # Per set id, its raw matches as (phrase index, token spans) pieces.
+    _Pieces: TypeAlias = dict[int, list[tuple[int, list[tuple[int, int]]]]]
+    # What a Doc caches: (sets compiled, the selection used, the pieces, per set its flat matches).
+    _Cache: TypeAlias = tuple[int, "_Selection", _Pieces, dict[int, list[tuple[int, int, int]]]]
 
 MAX_VARIANTS = 256
 
@@ -51,17 +62,18 @@ class _Tok:
 _PLAIN_WORD = re.compile(r"[A-Za-z]+")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _tokenize(text: str) -> tuple[str, ...]:
     from policylint.nlp import build
 
-    tokenizer = build().tokenizer
+    # Language types its tokenizer as any callable; a blank or trained pipeline has spaCy's Tokenizer.
+    tokenizer = cast("Tokenizer", build().tokenizer)
     if _PLAIN_WORD.fullmatch(text) and text not in tokenizer.rules:
         return (text,)  # what the tokenizer gives a word of letters with no special case
     return tuple(t.text for t in tokenizer(text))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _lemma(word: str) -> str:
     """The lemma the pipeline gives ``word`` on its own (from the tokenizer
     and the lemma table, without running the whole pipeline)."""
@@ -104,7 +116,7 @@ def _item_variants(item: str) -> list[list[dict]]:
     for attr, values in singles.items():
         variants.append([{attr: {"IN": sorted(values)}}])
     for toks in multis:
-        seq = []
+        seq: list[dict[str, Any]] = []
         for t in toks:
             if t.attr == "PREFIX":
                 seq.append({"LOWER": {"PREFIX": t.value}})
@@ -316,7 +328,7 @@ def _specificity(segment: list[dict]) -> tuple[int, int]:
     return len(required), -choices
 
 
-def sentence_starts(doc) -> list[int]:
+def sentence_starts(doc: Doc) -> list[int]:
     """For each token of a Doc, the index of the first token of its sentence."""
     from policylint.engine.context import view
 
@@ -328,16 +340,19 @@ class _Selection:
     the rules that apply to their kind): a trie of just their segments, and
     just their shapes' owners."""
 
-    def __init__(self, combined: "_Combined", sets: frozenset[int] | None, state: tuple | None = None):
+    def __init__(self, combined: _Combined, sets: frozenset[int] | None, state: tuple | None = None):
         self.sets = sets  # None: every set
         self._plans: dict[int, tuple[list, dict[int, list[tuple]]]] | None = None
+        self.index: SegmentIndex
+        self.anchored: dict[int, list[int]]  # anchor segment -> shapes
+        self.owners: dict[int, tuple[tuple[int, int], ...]]  # shape -> (set id, phrase index)
         if state is not None:
             index, self.anchored, self.owners = state
             self.index = SegmentIndex.from_state(index)
             return
         self.index = SegmentIndex()
-        self.anchored: dict[int, list[int]] = {}  # anchor segment -> shapes
-        self.owners: dict[int, tuple[tuple[int, int], ...]] = {}  # shape -> (set id, phrase index)
+        self.anchored = {}
+        self.owners = {}
         added: set[int] = set()
         for shape_id, (seg_ids, _, _, anchor, _) in enumerate(combined.shapes):
             owners = tuple(o for o in combined.owners[shape_id] if sets is None or o[0] in sets)
@@ -356,7 +371,7 @@ class _Selection:
     def state(self) -> tuple:
         return self.index.state(), self.anchored, self.owners
 
-    def plans(self, combined: "_Combined") -> dict[int, tuple[list, dict[int, list[tuple]]]]:
+    def plans(self, combined: _Combined) -> dict[int, tuple[list, dict[int, list[tuple]]]]:
         """Per anchor segment, what to do when it matches: the owners of its
         one-segment shapes, whose matches are the anchor's; and its other
         shapes by their second segment (the next least likely to match),
@@ -529,13 +544,13 @@ class _Combined:
             self.selections[sets] = found
         return found
 
-    def matches(self, doc, set_id: int | None = None) -> dict[int, list[tuple[int, list[tuple[int, int]]]]]:
+    def matches(self, doc: Doc, set_id: int | None = None) -> _Pieces:
         """Per set id, the raw matches in ``doc`` as (phrase index, spans)
         pieces (``raw`` gives them flat), for the sets of the Doc's
         selection, or for every set when ``set_id`` lies outside it."""
         return self._cached(doc, set_id)[2]
 
-    def raw(self, doc, set_id: int) -> list[tuple[int, int, int]]:
+    def raw(self, doc: Doc, set_id: int) -> list[tuple[int, int, int]]:
         """(phrase index, start, end) of every raw match of one set in
         ``doc``, sorted, each once (made flat when first asked for: many
         sets matched in a block are never asked about)."""
@@ -545,7 +560,7 @@ class _Combined:
             found = flat[set_id] = sorted({(idx, s, e) for idx, spans in pieces.get(set_id, ()) for s, e in spans})
         return found
 
-    def _cached(self, doc, set_id: int | None) -> tuple:
+    def _cached(self, doc: Doc, set_id: int | None) -> _Cache:
         cached = doc.user_data.get("policylint_matches")
         if cached is not None and cached[0] == len(self.sets) and (set_id is None or cached[1].covers(set_id)):
             return cached
@@ -558,7 +573,7 @@ class _Combined:
             doc.user_data.pop("policylint_sets", None)
         seg_hits = sel.index(doc)
         hit_ids = seg_hits.keys()
-        by_set: dict[int, list[tuple[int, list[tuple[int, int]]]]] = {}
+        by_set: _Pieces = {}
         sent_of: list[int] = []
         plans = sel.plans(self)
         for anchor in hit_ids & plans.keys():
@@ -581,7 +596,7 @@ class _Combined:
         return cached
 
 
-def _credit(by_set: dict[int, list], owners, spans: list[tuple[int, int]]) -> None:
+def _credit(by_set: _Pieces, owners: Iterable[tuple[int, int]], spans: list[tuple[int, int]]) -> None:
     """Record ``spans`` as matches of each owner (set id, phrase index)."""
     for owner_set, idx in owners:
         found = by_set.get(owner_set)
@@ -594,7 +609,7 @@ def _credit(by_set: dict[int, list], owners, spans: list[tuple[int, int]]) -> No
 _COMBINED = _Combined()
 
 
-def sets_matched(doc):
+def sets_matched(doc: Doc) -> KeysView[int]:
     """The ids of the phrase sets with a raw match in a Doc (of those in its
     selection, when it has one)."""
     return _COMBINED.matches(doc).keys()
@@ -606,13 +621,13 @@ def prepare(selections: list[frozenset[int] | None]) -> None:
         _COMBINED.selection(sets)
 
 
-def covered(doc, set_id: int) -> bool:
+def covered(doc: Doc, set_id: int) -> bool:
     """Whether ``sets_matched`` answers for this set on this Doc."""
     wanted = doc.user_data.get("policylint_select")
     return wanted is None or set_id in wanted
 
 
-def select(doc, sets: frozenset[int] | None) -> None:
+def select(doc: Doc, sets: frozenset[int] | None) -> None:
     """Look only for these sets in this Doc (others are matched on request)."""
     doc.user_data["policylint_select"] = sets
 
@@ -632,7 +647,7 @@ class PhraseSet:
     def __bool__(self) -> bool:
         return bool(self.phrases)
 
-    def matches(self, doc) -> list[tuple[int, int, int]]:
+    def matches(self, doc: Doc) -> list[tuple[int, int, int]]:
         """(phrase index, start token, end token) in a Doc: sentence-internal,
         non-overlapping, leftmost and then longest first."""
         if self.id < 0:
@@ -656,10 +671,11 @@ class PhraseSet:
         memo[self.id] = out
         return out
 
-    def search(self, doc) -> bool:
+    def search(self, doc: Doc | Span) -> bool:
         """Any raw match in a Doc, or inside a Span (positions relative to its Doc)."""
         if self.id < 0:
             return False
-        if hasattr(doc, "doc") and doc.doc is not doc:  # a Span
-            return any(s >= doc.start and e <= doc.end for _, s, e in _COMBINED.raw(doc.doc, self.id))
-        return self.id in _COMBINED.matches(doc, self.id)
+        if hasattr(doc, "doc") and doc.doc is not doc:  # a Span (a Doc is its own .doc)
+            span = cast("Span", doc)
+            return any(s >= span.start and e <= span.end for _, s, e in _COMBINED.raw(span.doc, self.id))
+        return self.id in _COMBINED.matches(cast("Doc", doc), self.id)

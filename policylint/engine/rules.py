@@ -16,6 +16,8 @@ from policylint.findings import SEVERITIES
 from policylint.kinds import KINDS
 
 if TYPE_CHECKING:
+    import yaml
+
     from policylint.engine.kinds.base import RuleKind
 
 CODE_RE = re.compile(r"^PL[1-9]\d\d$")
@@ -110,7 +112,7 @@ MAX_ALIASES = 100
 MAX_ALIASED_NODES = 10_000
 
 
-def _check_aliases(loader_class, text: str, where: str) -> None:
+def _check_aliases(loader_class: type[yaml.SafeLoader | yaml.CSafeLoader], text: str, where: str) -> None:
     """Walk the YAML events of ``text`` (no objects are built), counting
     what each alias stands for; a ``RuleError`` beyond the budget.
 
@@ -119,7 +121,7 @@ def _check_aliases(loader_class, text: str, where: str) -> None:
     from yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
 
     parser = loader_class(text)
-    sizes: dict[str, int] = {}  # anchor -> nodes it stands for, aliases expanded
+    sizes: dict[str | None, int] = {}  # anchor -> nodes it stands for, aliases expanded
     open_: list[list] = []  # [anchor, nodes so far] of each collection not yet ended
     uses = aliased = 0
 
@@ -164,7 +166,7 @@ def _parse(text: str, where: str) -> Any:
     from policylint import __version__
     from policylint.engine import store
 
-    name = "rule-" + hashlib.sha256(f"{__version__}\0{text}".encode("utf-8")).hexdigest()[:32]
+    name = "rule-" + hashlib.sha256(f"{__version__}\0{text}".encode()).hexdigest()[:32]
     data = store.load(name)
     if data is not None:
         return data
@@ -319,6 +321,8 @@ def pack_dirs() -> list[Path]:
         if callable(obj) and not isinstance(obj, types.ModuleType):
             obj = obj()
         if isinstance(obj, types.ModuleType):
+            if obj.__file__ is None:  # a namespace package: no folder of its own
+                raise RuleError(f"entry point {ep.name}", "(rule pack)", f"the module {obj.__name__} has no file")
             here = Path(obj.__file__).resolve().parent
             obj = here / "rules" if (here / "rules").is_dir() else here
         folder = Path(obj)
@@ -352,7 +356,7 @@ def configure(data: dict[str, Any], kind: type[RuleKind], path: str, options: di
         if isinstance(data.get("set"), dict) and "require" in data["set"]:
             data["set"]["require"] = [*_as_list(data["set"]["require"]), *extra]
     if options.get("extra-unless"):
-        if "unless" not in kind.schema.keys():
+        if "unless" not in kind.schema.keys():  # noqa: SIM118 - a schema class's keys(), not a dict
             raise RuleError(path, "extra-unless", f"a {data['kind']} rule takes no extra-unless")
         data["unless"] = [*_as_list(data.get("unless")), *options["extra-unless"]]
     return data

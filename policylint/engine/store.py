@@ -31,14 +31,16 @@ import os
 import pickle
 import stat
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, NoReturn
 
 _SOURCES = ("trie.py", "patterns.py")
 _KEEP = 400  # entries kept; the oldest go first
 
 
 class _PlainUnpickler(pickle.Unpickler):
-    def find_class(self, module: str, name: str):
+    def find_class(self, module: str, name: str) -> NoReturn:
         raise pickle.UnpicklingError(f"the store holds plain values only, not {module}.{name}")
 
 
@@ -116,7 +118,7 @@ def key(*parts: object) -> str:
 
 
 @contextlib.contextmanager
-def collector_paused():
+def collector_paused() -> Iterator[None]:
     """Keep the cyclic garbage collector from running while a large tree of
     small containers with no cycles is built (a stored entry, or what is
     made from one): run again and again meanwhile, it would find nothing."""
@@ -129,7 +131,7 @@ def collector_paused():
             gc.enable()
 
 
-def load(name: str):
+def load(name: str) -> Any:  # whatever was saved (plain values), or None
     folder = directory()
     if folder is None or not _trusted(folder):
         return None

@@ -19,8 +19,13 @@ from __future__ import annotations
 
 import functools
 import itertools
+from typing import TYPE_CHECKING, Any, cast
 
 from policylint.nlp import TOKEN_HASHES
+
+if TYPE_CHECKING:
+    from spacy.strings import StringStore
+    from spacy.tokens import Doc
 
 ROOT = 0
 
@@ -39,7 +44,7 @@ class Test:
         self.optional = optional
 
     @classmethod
-    def from_spec(cls, spec: dict) -> "Test":
+    def from_spec(cls, spec: dict) -> Test:
         """From one token spec as ``compile_phrase`` writes them."""
         optional = spec.get("OP") == "?"
         attr, value = next((k, v) for k, v in spec.items() if k != "OP")
@@ -53,7 +58,7 @@ class Test:
         return (self.attr, self.values, self.prefix, self.optional)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def string_hash(text: str) -> int:
     """The hash spaCy stores for a string (its lemma and lower attributes)."""
     from spacy.strings import get_string_id
@@ -85,7 +90,7 @@ class SegmentIndex:
     def size(self) -> int:
         return len(self.ends)
 
-    def _child(self, edges: list, node: int, key) -> int:
+    def _child(self, edges: list[dict[Any, int] | None], node: int, key: int | str) -> int:
         kids = edges[node]
         if kids is None:
             kids = edges[node] = {}
@@ -121,7 +126,7 @@ class SegmentIndex:
                 {n: sorted(p) for n, p in self.prefixes.items()})
 
     @classmethod
-    def from_state(cls, state: tuple) -> "SegmentIndex":
+    def from_state(cls, state: tuple) -> SegmentIndex:
         index = cls()
         index.lemma, index.lower, index.prefix, index.ends, prefixes = state
         index.prefixes = {n: set(p) for n, p in prefixes.items()}
@@ -129,7 +134,7 @@ class SegmentIndex:
 
     # -- matching ---------------------------------------------------------
 
-    def _prefixes(self, lower: int, strings) -> tuple[str, ...]:
+    def _prefixes(self, lower: int, strings: StringStore) -> tuple[str, ...]:
         """The trie's prefixes that a lower-cased text starts with (remembered by hash)."""
         found = self.prefixes_of.get(lower)
         if found is None:
@@ -140,7 +145,7 @@ class SegmentIndex:
                 self.prefixes_of[lower] = found
         return found
 
-    def __call__(self, doc) -> dict[int, list[tuple[int, int]]]:
+    def __call__(self, doc: Doc) -> dict[int, list[tuple[int, int]]]:
         """Per segment: its (start, end) token spans in ``doc``, sorted."""
         hashes = doc.user_data.get(TOKEN_HASHES)
         if hashes is not None and len(hashes[0]) == len(doc):
@@ -152,11 +157,13 @@ class SegmentIndex:
             lemmas = [r[0] for r in rows]
             lowers = [r[1] for r in rows]
         n = len(lemmas)
+        token_prefixes: list[tuple[str, ...]]
         if self.prefixes:
-            token_prefixes = list(map(self.prefixes_of.get, lowers))
-            for j, found in enumerate(token_prefixes):
+            known = list(map(self.prefixes_of.get, lowers))
+            for j, found in enumerate(known):
                 if found is None:
-                    token_prefixes[j] = self._prefixes(lowers[j], doc.vocab.strings)
+                    known[j] = self._prefixes(lowers[j], doc.vocab.strings)
+            token_prefixes = cast("list[tuple[str, ...]]", known)  # every None filled in above
         else:
             token_prefixes = [()] * n
         hits: dict[int, list[tuple[int, int]]] = {}
@@ -184,11 +191,11 @@ class SegmentIndex:
                     if ends:
                         span = (i, j)
                         for seg_id in ends:
-                            found = hits.get(seg_id)
-                            if found is None:
+                            spans = hits.get(seg_id)
+                            if spans is None:
                                 hits[seg_id] = [span]
                             else:
-                                found.append(span)
+                                spans.append(span)
                     if j == n:
                         continue
                     kids = lemma_edges[node]
@@ -201,10 +208,10 @@ class SegmentIndex:
                         child = kids.get(lowers[j])
                         if child is not None:
                             reached.append(child)
-                    kids = prefix_edges[node]
-                    if kids and token_prefixes[j]:
+                    prefix_kids = prefix_edges[node]
+                    if prefix_kids and token_prefixes[j]:
                         for p in token_prefixes[j]:
-                            child = kids.get(p)
+                            child = prefix_kids.get(p)
                             if child is not None:
                                 reached.append(child)
                 frontier = reached

@@ -170,21 +170,21 @@ def read_document(path: str | Path, limits: Limits | None = None) -> Document:
         if found != "zip":
             raise ReadError("PL008", _not_a("DOCX file", "its content is not a Word package", found),
                             _mismatch_hint(found, "check the file; save it again from Word as DOCX"))
-        from policylint.readers import docx as reader
+        from policylint.readers.docx import read
     elif fmt == "pdf":
         if found != "pdf":
             raise ReadError("PL008", _not_a("PDF file", "it does not start with a PDF header", found),
                             _mismatch_hint(found, "check the file; export it again as PDF"))
-        from policylint.readers import pdf as reader
+        from policylint.readers.pdf import read
     else:
         if found == "pdf" and not head.lstrip().startswith(b"%PDF-"):
             found = None  # text that mentions "%PDF-" near its start
         if found in _BINARY:
             raise ReadError("PL008", f"not a text file: its content looks like {found}"
                             f" ({_WHAT[found]})", _mismatch_hint(found, "give the file its proper extension"))
-        from policylint.readers import text as reader
+        from policylint.readers.text import read
     try:
-        doc = reader.read(path, limits)
+        doc = read(path, limits)
     except ReadError as exc:
         if _XML_TOO_DEEP in exc.reason:  # libxml2's guard, kept on (no huge_tree)
             raise ReadError("PL005", "its XML is nested more than 256 levels deep (tables inside tables "

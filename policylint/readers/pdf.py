@@ -35,9 +35,11 @@ import ctypes
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -426,12 +428,16 @@ def _weight(text: str, boxes: list[_Box], size: float) -> int:
     return min(len(text), 1 + int(extent * _CHARS_PER_HEIGHT / max(size, 1.0)))
 
 
-def _by_address(function, restype, *argtypes):  # type: ignore[no-untyped-def]
+def _by_address(function: Any, restype: type[ctypes._SimpleCData[Any]] | None,
+                *argtypes: type[ctypes._SimpleCData[Any]] | type[ctypes._Pointer[Any]]) -> Callable[..., Any]:
     """PDFium's ``function`` taking and giving handles as plain addresses
     (ints). ctypes passes an int faster than a typed pointer, and an address,
     unlike a pointer object, can key a dict. For the calls made for every
     line."""
-    return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(function, ctypes.c_void_p).value)
+    address = ctypes.cast(function, ctypes.c_void_p).value
+    if address is None:
+        raise ValueError(f"PDFium's {function!r} is a null function pointer")
+    return ctypes.CFUNCTYPE(restype, *argtypes)(address)
 
 
 _VOID, _INT, _UINT_P = ctypes.c_void_p, ctypes.c_int, ctypes.POINTER(ctypes.c_uint)
@@ -759,7 +765,8 @@ def _repeats(line: _Line, tops: list[float], needed: float) -> bool:
     (sorted) are the tops of the edge lines with the same text, digits aside.
     Counted by bisection: a running header on thousands of pages costs
     thousands of steps, not millions."""
-    return bisect.bisect_right(tops, line.top + line.height) - bisect.bisect_left(tops, line.top - line.height) >= needed
+    below = bisect.bisect_right(tops, line.top + line.height)
+    return below - bisect.bisect_left(tops, line.top - line.height) >= needed
 
 
 def _weighted_median(values: list[tuple[float, int]]) -> float:

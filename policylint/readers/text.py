@@ -447,9 +447,10 @@ def _drop_markup(content: str, keep: bytearray) -> None:
         last[len(ticks[i].group())] = i
     position = 0
     for i, opening in enumerate(ticks):
-        if opening.start() < position or following[i] is None:
+        other = following[i]
+        if opening.start() < position or other is None:
             continue
-        closing = ticks[following[i]]
+        closing = ticks[other]
         for index in [*range(*opening.span()), *range(*closing.span())]:
             keep[index] = False
         for index in range(opening.end(), closing.start()):

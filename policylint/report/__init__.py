@@ -4,7 +4,7 @@ reporter re-reads a document."""
 from __future__ import annotations
 
 import importlib
-from typing import Callable
+from collections.abc import Callable
 
 FORMATS = ("text", "json", "sarif", "github", "junit")
 

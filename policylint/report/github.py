@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from policylint.engine.rules import Rule
+    from policylint.run import Result
 
 LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
 # Control characters other than tab and line breaks (line breaks are encoded
@@ -21,7 +27,7 @@ def _prop(text: str) -> str:
     return _data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def render(result, rules=()) -> str:
+def render(result: Result, rules: Iterable[Rule] = ()) -> str:
     lines = []
     for f in result.findings:
         loc = f.location

@@ -5,14 +5,20 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from policylint import __version__
+
+if TYPE_CHECKING:
+    from policylint.engine.rules import Rule
+    from policylint.run import Result
 
 SCHEMA_VERSION = 1
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def dumps(data) -> str:
+def dumps(data: Any) -> str:
     """``data`` as indented JSON, non-ASCII text kept readable. Control
     characters come out as escapes (``json`` does that); so do lone
     surrogates, the undecodable bytes of a file name that is not UTF-8,
@@ -21,7 +27,7 @@ def dumps(data) -> str:
     return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def render(result, rules=()) -> str:
+def render(result: Result, rules: Iterable[Rule] = ()) -> str:
     by = Counter(f.severity for f in result.findings)
     data = {
         "version": SCHEMA_VERSION,

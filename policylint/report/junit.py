@@ -9,9 +9,15 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree as ET
 
 from policylint.report.text import position
+
+if TYPE_CHECKING:
+    from policylint.engine.rules import Rule
+    from policylint.run import Result
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -22,7 +28,7 @@ def xml_safe(text: str) -> str:
                         else f"\\u{ord(m.group()):04x}", text)
 
 
-def render(result, rules=()) -> str:
+def render(result: Result, rules: Iterable[Rule] = ()) -> str:
     by_path = defaultdict(list)
     for f in result.findings:
         by_path[f.path].append(f)

@@ -6,18 +6,25 @@ the page/paragraph/part. Set-level findings point at the folder."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from policylint import __version__
 from policylint.baseline import fingerprint
 from policylint.report.json_format import dumps
 
+if TYPE_CHECKING:
+    from policylint.engine.rules import Rule
+    from policylint.findings import Finding
+    from policylint.run import Result
+
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 
 
-def _rule_entry(rule) -> dict:
+def _rule_entry(rule: Rule) -> dict[str, Any]:
     help_text = f"{rule.rationale}\n\nSource: {rule.source}"
     suggestion = next(iter(rule.suggest), None) or next(
         (s for g in rule.spec.get("patterns", []) if isinstance(g, dict) for s in g.get("suggest", [])), None)
@@ -35,7 +42,7 @@ def _rule_entry(rule) -> dict:
     }
 
 
-def _reader_rule(code: str) -> dict:
+def _reader_rule(code: str) -> dict[str, Any]:
     from policylint.problems import READER_CODES
 
     name, severity = READER_CODES.get(code, ("unused-ignore", "info"))
@@ -55,9 +62,9 @@ def _uri(path: str) -> str:
     return quote(rel, errors="surrogateescape") + ("/" if p.is_dir() else "")
 
 
-def _location(f) -> dict:
+def _location(f: Finding) -> dict[str, Any]:
     loc = f.location
-    region: dict = {}
+    region: dict[str, Any] = {}
     line = loc.line if loc.line is not None else loc.paragraph
     if line is not None:
         region["startLine"] = line
@@ -67,16 +74,16 @@ def _location(f) -> dict:
                 region["endColumn"] = loc.column + len(f.evidence)
         if f.evidence:
             region["snippet"] = {"text": f.evidence}
-    physical: dict = {"artifactLocation": {"uri": _uri(f.path)}}
+    physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(f.path)}}
     if region:
         physical["region"] = region
     return {"physicalLocation": physical}
 
 
-def render(result, rules=()) -> str:
-    rules = list(rules)
-    entries = [_rule_entry(r) for r in rules]
-    index = {r.code: i for i, r in enumerate(rules)}
+def render(result: Result, rules: Iterable[Rule] = ()) -> str:
+    listed = list(rules)
+    entries = [_rule_entry(r) for r in listed]
+    index = {r.code: i for i, r in enumerate(listed)}
     for f in result.findings:
         if f.code not in index:
             index[f.code] = len(entries)

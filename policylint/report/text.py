@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from itertools import groupby
+from typing import TYPE_CHECKING
 
 from policylint.findings import Finding
+
+if TYPE_CHECKING:
+    from policylint.engine.rules import Rule
+    from policylint.run import Result
 
 # What a terminal would act on instead of showing: C0 and C1 controls (ESC
 # starts colour and cursor sequences, a newline would start a forged
@@ -72,7 +78,7 @@ def _folded(f: Finding) -> bool:
     return f.severity == "info" and f.evidence is None and not f.code.startswith("PL0")
 
 
-def render(result, rules=(), color: bool = False, show_info: bool = False) -> str:
+def render(result: Result, rules: Iterable[Rule] = (), color: bool = False, show_info: bool = False) -> str:
     """Findings grouped by file, errors first, then warnings, then info; a
     file's info-level absences folded into one line unless ``show_info``."""
     import click

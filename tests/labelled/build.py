@@ -26,9 +26,8 @@ import io
 import sys
 import zipfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from docx import Document as new_docx
 from docx.oxml import OxmlElement
@@ -37,7 +36,7 @@ from docx.shared import Pt
 from fpdf import FPDF, FontFace
 
 HERE = Path(__file__).resolve().parent
-FIXED_TIME = datetime(2025, 4, 1, 9, 30, 0, tzinfo=timezone.utc)
+FIXED_TIME = datetime(2025, 4, 1, 9, 30, 0, tzinfo=UTC)
 ZIP_TIME = (2025, 4, 1, 9, 30, 0)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from policylint.document import Location
 from policylint.engine import context
@@ -13,6 +13,9 @@ from policylint.engine.analyse import Analysed, AnalysedBlock
 from policylint.engine.kinds.schema import PhraseGroup, QualifiedGroup
 from policylint.engine.patterns import PhraseSet
 from policylint.findings import Finding
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span
 
 
 @dataclass(frozen=True)
@@ -61,13 +64,13 @@ def doc_has(ps: PhraseSet, analysed: Analysed) -> bool:
     return bool(found)
 
 
-def sentence(doc: Any, token: int) -> Any:
+def sentence(doc: Doc, token: int) -> Span:
     """The sentence (a Span) holding a token, from the Doc's cached bounds."""
     v = context.view(doc)
     return doc[v.sent_start[token]:v.sent_end[token]]
 
 
-def sentence_text(doc: Any, token: int) -> str:
+def sentence_text(doc: Doc, token: int) -> str:
     """The text of the sentence holding a token, made once per sentence (a
     Span makes its text anew each time, token by token)."""
     v = context.view(doc)
