@@ -442,16 +442,19 @@ def run_all(files: list[Path], options, engine) -> list:
         if not trusted:  # the machine's doing (time, memory), not the file's: not cached
             cacheable.discard(i)
 
-    if jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
+    if (jobs > 1 or (options.isolate and todo)) and "fork" in multiprocessing.get_all_start_methods():
         # Largest files first: a big file started last would keep one worker
         # busy while the others wait. Outcomes still go back in file order.
         order = sorted(todo, key=lambda i: -_size(files[i]))
-        # The reader takes the smallest files, the workers' last ones.
-        ahead = _ReadAhead(files, order[::-1], worker_options) if "spacy" not in sys.modules else None
-        try:
-            engine.prepare()  # built once here, shared by the forked workers
-        finally:
-            read = ahead.stop() if ahead else {}
+        read: dict = {}
+        if jobs > 1:
+            # The reader takes the smallest files, the workers' last ones.
+            ahead = _ReadAhead(files, order[::-1], worker_options) if "spacy" not in sys.modules else None
+            try:
+                engine.prepare()  # built once here, shared by the forked workers
+            finally:
+                read = ahead.stop() if ahead else {}
+        # One worker (an isolated --jobs 1 run) builds what its files need itself.
 
         def work(i: int):
             if i in read:

@@ -64,6 +64,10 @@ class Options:
     cache_dir: Path | None = None  # None: no cache
     progress: Callable[[int, int, str], None] | None = None
     after_build: Callable[[], None] | None = None  # see Engine: the command line freezes the heap there
+    # Check files in a worker process even with one job, so the time limit is
+    # a hard one (a parser stuck inside one C call is killed): the command
+    # line's choice; a program embedding the library keeps its own process.
+    isolate: bool = False
 
     @property
     def limits(self) -> Limits:

@@ -627,7 +627,7 @@ def test_ctrl_c_during_a_run_leaves_no_output_file(folder: Path, tmp_path: Path)
         import policylint.run as run
         original = run.read_document
         def slow(path, limits=None):
-            print("reading", flush=True)
+            print("reading", file=sys.stderr, flush=True)  # a worker's stdout is not the run's
             time.sleep(0.2)
             return original(path, limits)
         run.read_document = slow
@@ -635,13 +635,13 @@ def test_ctrl_c_during_a_run_leaves_no_output_file(folder: Path, tmp_path: Path)
         sys.exit(cli.main(sys.argv[1:], prog_name="policylint"))
     """)
     out = tmp_path / "out" / "report.json"
-    # No cache and one process, so the (patched) reader really runs here.
+    # No cache and one worker, forked from this process, so the patched reader runs.
     proc = subprocess.Popen([sys.executable, "-c", script, "check", str(folder), "-o", str(out),
                              "--no-cache", "--jobs", "1"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             cwd=Path(__file__).resolve().parent.parent)
     try:
-        assert proc.stdout.readline().strip() == "reading"
+        assert proc.stderr.readline().strip() == "reading"
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)
     finally:

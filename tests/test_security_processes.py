@@ -194,7 +194,7 @@ DRIVER = textwrap.dedent('''
         def set_hits(self, analysed):
             return {"PL999": bool(analysed.blocks)}
 
-    options = Options(config=Config(limits=Limits(timeout_seconds=seconds)), jobs=jobs)
+    options = Options(config=Config(limits=Limits(timeout_seconds=seconds)), jobs=jobs, isolate=mode == "isolate")
     engine = Engine()
     result = {}
     try:
@@ -268,6 +268,16 @@ def test_a_file_whose_analysis_never_ends_is_stopped_at_the_time_limit(tmp_path)
     assert_normal(result, "hang.md")
     outcome = result["outcomes"][1]
     assert outcome.info.error and "longer than 1 s" in outcome.info.error
+    assert [(f.code, f.name) for f in outcome.findings] == [("PL005", "limit-exceeded")]
+
+
+@pytest.mark.parametrize("names", [["a.md", "hang.md", "b.md"], ["hang.md"]])
+def test_one_job_isolated_is_stopped_at_the_time_limit_too(tmp_path, names):
+    # The command line checks with one worker even for --jobs 1 or a single
+    # file, so a stuck parser is stopped there as well.
+    result = run_driver(tmp_path, names, mode="isolate", jobs=1, seconds=1)
+    assert_normal(result, "hang.md")
+    outcome = result["outcomes"][names.index("hang.md")]
     assert [(f.code, f.name) for f in outcome.findings] == [("PL005", "limit-exceeded")]
 
 

@@ -45,7 +45,7 @@ def command(paths: tuple[Path, ...], fmt: str, output: Path | None, kind: str | 
     from policylint.run import check as run_check, make_engine
 
     options = run_options(list(paths), kind, select, ignore, config_path, model, baseline=baseline,
-                          jobs=jobs or default_jobs())
+                          jobs=jobs or default_jobs(), isolate=True)
     config = options.config
     options.cache_dir = None if no_cache else config.root / DIR_NAME
     if show_settings:
