@@ -168,7 +168,25 @@ def rows_engine(quick: bool, repeat: int) -> list[tuple]:
     list(nlp.pipe(blocks[:50]))
     engine.check(engine.analyse(docs[0]))  # rules compiled before timing: start-up is measured below
     ours, base, ratio = paired(bare, full, repeat)
-    return [("rule engine vs bare spaCy pipeline (same text)", ours, base, ratio, 3.0, "<=")]
+    rows = [("rule engine vs bare spaCy pipeline (same text)", ours, base, ratio, 3.0, "<=")]
+    # Another prose linter on the same plain text (its own checks, all enabled by default).
+    from proselint.checks import __register__
+    from proselint.config import DEFAULT
+    from proselint.registry import CheckRegistry
+    from proselint.tools import LintFile
+
+    CheckRegistry().register_many(__register__)
+    settings = {**DEFAULT, "max_errors": 10**9}  # every finding, as policylint reports every finding
+    plain = ["\n\n".join(b.text for b in d.blocks) for d in docs]
+
+    def prose() -> None:
+        for text in plain:
+            LintFile("bench", text).lint(settings)
+
+    prose()
+    ours, base, ratio = paired(prose, full, repeat)
+    rows.append(("rule engine vs proselint (same plain text)", ours, base, ratio, 1.0, "<="))
+    return rows
 
 
 def rows_readers(tmp: Path, quick: bool, repeat: int) -> list[tuple]:
