@@ -285,3 +285,24 @@ def test_the_scorecard_element_comes_from_the_rule_file() -> None:
         assert info.per_document == (rule.kind != "set")
     culture = sc.element_by_key()["culture"].rules
     assert culture[-1] == "managers-trained-in-peer-role"  # element-order: 1 lists it last
+
+
+def test_in_section_matches_from_the_start_of_a_word() -> None:
+    from policylint.engine.kinds.require import _word_start
+
+    assert _word_start("vision").search("Our vision and values")
+    assert not _word_start("vision").search("Supervision arrangements")
+    assert _word_start("qualification").search("Qualifications and experience")
+    assert _word_start("self-identif").search("Applicants self-identify as ...")
+
+
+def test_a_supervision_heading_is_not_a_vision_section(engine) -> None:
+    from conftest import make_doc
+
+    def mission_findings(heading: str) -> list[str]:
+        doc = make_doc(("h", "Harbour Health"), ("h", heading),
+                       "Peer workers with lived experience lead our recovery groups.", kind="mission-statement")
+        return [f.name for f in engine.check(engine.analyse(doc)) if f.name == "le-named-in-mission"]
+
+    assert mission_findings("Our vision") == []  # said in the vision: the mission names lived experience
+    assert mission_findings("Supervision") == ["le-named-in-mission"]  # "vision" inside "supervision" is not it

@@ -17,6 +17,7 @@ missing finding, since they say more. ``set:`` adds a set-level check.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Self
@@ -80,14 +81,23 @@ def _anchor_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
 
 
 def _in_section(ab: AnalysedBlock, sent_text: str, wanted: tuple[str, ...]) -> bool:
+    """The sentence is qualified as wanted ("essential"), or it or a heading
+    or lead-in above it holds one of the wanted words from the start of a
+    word ("vision" is not found inside "supervision"; "qualification" is
+    found in "qualifications")."""
     q = qualifier(ab, sent_text)
     for w in wanted:
         if w in ("essential", "desirable"):
             if q == w:
                 return True
-        elif any(w.lower() in label.lower() for label in (sent_text, *ab.labels)):
+        elif any(_word_start(w).search(label) for label in (sent_text, *ab.labels) if label):
             return True
     return False
+
+
+@functools.lru_cache(maxsize=1024)
+def _word_start(words: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w-])" + re.escape(words), re.I)
 
 
 @dataclass(frozen=True, kw_only=True)
