@@ -58,12 +58,23 @@ import threading
 import time
 import traceback
 from collections import deque
+from collections.abc import Callable
 from dataclasses import replace
-from multiprocessing.connection import wait
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, NoReturn
 
 from policylint import cache as result_cache
+
+if TYPE_CHECKING:  # the run module is imported when a run starts; the engine imports spaCy
+    from policylint.document import Document
+    from policylint.engine import Engine
+    from policylint.findings import Finding
+    from policylint.run import FileResult, Options, Outcome
+
+    _Read = tuple[Document | None, FileResult, list[Finding]]  # what run.read_and_classify gives
+
+_Prctl = Callable[..., int]  # libc's prctl(option, arg2, arg3, arg4, arg5)
 
 GRACE_SECONDS = 2.0  # beyond limits.timeout_seconds, before a worker is killed
 LOSSES_IN_A_ROW = 5  # workers that die with no file finished in between: then no more are forked
@@ -75,7 +86,7 @@ _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 # -- children --------------------------------------------------------------------------
 
 
-def _load_prctl():
+def _load_prctl() -> _Prctl | None:
     """libc's ``prctl`` on Linux, else None. Looked up in the main process,
     before forking, so a child only has to call it."""
     if not sys.platform.startswith("linux"):
@@ -88,7 +99,7 @@ def _load_prctl():
         return None
 
 
-def _become_child(parent: int, prctl) -> None:
+def _become_child(parent: int, prctl: _Prctl | None) -> None:
     """First thing in a child forked from ``parent``: die with it, leave
     Ctrl-C to it, and let go of its stdin and stdout."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C, and kills us
@@ -116,10 +127,10 @@ class _SigintBlocked:
     bookkeeping of which children exist is never left half done; a Ctrl-C
     that came meanwhile is raised on leaving."""
 
-    def __enter__(self):
+    def __enter__(self) -> None:
         self.old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         signal.pthread_sigmask(signal.SIG_SETMASK, self.old)
 
 
@@ -155,7 +166,7 @@ def _kill(pid: int) -> None:
 # -- the reader ------------------------------------------------------------------------
 
 
-def _read_files(files: list[Path], order: list[int], options, sender) -> None:
+def _read_files(files: list[Path], order: list[int], options: Options, sender: Connection) -> None:
     """In the reader process: read and classify files in ``order``, sending
     each result as it is done, until killed or finished."""
     from policylint.run import read_and_classify
@@ -169,10 +180,11 @@ def _read_files(files: list[Path], order: list[int], options, sender) -> None:
         sender.close()
 
 
-def _reader_main(parent: int, prctl, receiver, *args) -> None:
+def _reader_main(parent: int, prctl: _Prctl | None, receiver: Connection, files: list[Path], order: list[int],
+                 options: Options, sender: Connection) -> None:
     receiver.close()  # the parent's end: held here, a dead parent's pipe would never break
     _become_child(parent, prctl)
-    _read_files(*args)
+    _read_files(files, order, options, sender)
 
 
 class _ReadAhead:
@@ -182,7 +194,7 @@ class _ReadAhead:
     takes the bytes off the pipe (waiting on it without the GIL), so the
     main thread's work goes on undisturbed; they are unpickled at the end."""
 
-    def __init__(self, files: list[Path], order: list[int], options):
+    def __init__(self, files: list[Path], order: list[int], options: Options) -> None:
         ctx = multiprocessing.get_context("fork")
         self.messages: list[bytes] = []
         receiver, sender = ctx.Pipe(duplex=False)
@@ -202,13 +214,13 @@ class _ReadAhead:
         except BaseException:  # noqa: BLE001 - the reader stopped (or was stopped mid-message)
             pass
 
-    def stop(self) -> dict[int, tuple]:
+    def stop(self) -> dict[int, _Read]:
         with _SigintBlocked():
             self.process.kill()
             self.process.join()
         self.thread.join()
         self.receiver.close()
-        read = {}
+        read: dict[int, _Read] = {}
         for message in self.messages:  # whole messages only: recv_bytes returns nothing partial
             i, result = pickle.loads(message)
             read[i] = result
@@ -218,15 +230,16 @@ class _ReadAhead:
 # -- the workers -----------------------------------------------------------------------
 
 
-def _serve(conn, work: Callable[[int], object]) -> None:
+def _serve(conn: Connection, work: Callable[[int], Outcome]) -> None:
     """A worker's life: take a file's index, send back ``(index, True,
     outcome)`` or ``(index, False, (exception, traceback))``; end when the
     parent's end of the pipe closes."""
     while True:
         try:
-            i = pickle.loads(conn.recv_bytes())
+            i: int = pickle.loads(conn.recv_bytes())
         except (EOFError, OSError):
             return
+        answer: tuple[int, bool, object]  # an outcome, or (exception, traceback)
         try:
             answer = (i, True, work(i))
         except Exception as exc:  # noqa: BLE001 - raised again in the parent, as with --jobs 1
@@ -240,7 +253,7 @@ def _serve(conn, work: Callable[[int], object]) -> None:
 
 
 class _Worker:
-    def __init__(self, pid: int, conn):
+    def __init__(self, pid: int, conn: Connection) -> None:
         self.pid = pid
         self.conn = conn
         self.tasks: deque[int] = deque()  # indexes of the files sent, in order: the first is the one it is on
@@ -253,8 +266,8 @@ class _Pool:
     and gives file ``i``'s outcome; ``failed(i, code, reason, hint)`` makes
     the outcome of a file whose worker was lost."""
 
-    def __init__(self, work: Callable[[int], object], seconds: float,
-                 failed: Callable[[int, str, str, str], object]):
+    def __init__(self, work: Callable[[int], Outcome], seconds: float,
+                 failed: Callable[[int, str, str, str], Outcome]) -> None:
         self.work = work
         self.seconds = seconds
         self.failed = failed
@@ -287,7 +300,7 @@ class _Pool:
             self.workers.append(_Worker(pid, ours))
         return True
 
-    def _child(self, parent: int, ours, theirs) -> None:
+    def _child(self, parent: int, ours: Connection, theirs: Connection) -> NoReturn:
         code = 1
         try:
             ours.close()
@@ -299,7 +312,7 @@ class _Pool:
         finally:
             os._exit(code)
 
-    def run(self, order: list[int], done: Callable[[int, object, bool], None]) -> None:
+    def run(self, order: list[int], done: Callable[[int, Outcome, bool], None]) -> None:
         """Check the files ``order`` indexes, calling ``done(i, outcome,
         cacheable)`` as each is finished (in whatever order they finish)."""
         self.waiting, self.done = deque(order), done
@@ -351,11 +364,9 @@ class _Pool:
         self.losses = 0
         self.done(i, value, True)
 
-    def _take_back(self, w: _Worker) -> int | None:
-        """The file ``w`` is on; the files queued behind it go back to be
-        given to another worker (they were not started)."""
-        if not w.tasks:
-            return None
+    def _take_back(self, w: _Worker) -> int:
+        """The file ``w`` is on (it must be on one); the files queued behind
+        it go back to be given to another worker (they were not started)."""
         i = w.tasks.popleft()
         self.waiting.extendleft(reversed(w.tasks))
         w.tasks.clear()
@@ -364,7 +375,7 @@ class _Pool:
     def _lost(self, w: _Worker) -> None:
         """``w`` died: it is reaped, the file it was on reported, and another
         worker forked unless too many died in a row."""
-        i = self._take_back(w)
+        i = self._take_back(w) if w.tasks else None
         how = self._remove(w, kill=False)
         self.losses += 1
         if self.losses < LOSSES_IN_A_ROW:
@@ -414,13 +425,13 @@ def _limits_hint() -> str:
 # -- the run ---------------------------------------------------------------------------
 
 
-def run_all(files: list[Path], options, engine) -> list:
+def run_all(files: list[Path], options: Options, engine: Engine) -> list[Outcome]:
     """The ``Outcome`` of each file, in the order given: from the cache,
     else checked here (``--jobs 1``) or by the pool."""
     from policylint.run import FileResult, Outcome, finish, process, reader_finding
 
     store = result_cache.Cache(options.cache_dir, engine, options) if options.cache_dir else None
-    outcomes: list = [None] * len(files)
+    outcomes: dict[int, Outcome] = {}  # by index in ``files``: every one is filled before the end
     todo: list[int] = []
     for i, path in enumerate(files):
         hit = store.get(path) if store else None
@@ -433,7 +444,7 @@ def run_all(files: list[Path], options, engine) -> list:
     jobs = max(1, min(options.jobs, len(todo)))
     worker_options = replace(options, progress=None)
 
-    def finished(i: int, outcome, trusted: bool) -> None:
+    def finished(i: int, outcome: Outcome, trusted: bool) -> None:
         nonlocal done
         done += 1
         if options.progress:
@@ -446,7 +457,7 @@ def run_all(files: list[Path], options, engine) -> list:
         # Largest files first: a big file started last would keep one worker
         # busy while the others wait. Outcomes still go back in file order.
         order = sorted(todo, key=lambda i: -_size(files[i]))
-        read: dict = {}
+        read: dict[int, _Read] = {}
         if jobs > 1:
             # The reader takes the smallest files, the workers' last ones.
             ahead = _ReadAhead(files, order[::-1], worker_options) if "spacy" not in sys.modules else None
@@ -456,12 +467,12 @@ def run_all(files: list[Path], options, engine) -> list:
                 read = ahead.stop() if ahead else {}
         # One worker (an isolated --jobs 1 run) builds what its files need itself.
 
-        def work(i: int):
+        def work(i: int) -> Outcome:
             if i in read:
                 return finish(read[i], engine, worker_options.limits)
             return process(files[i], worker_options, engine)
 
-        def failed(i: int, code: str, reason: str, hint: str):
+        def failed(i: int, code: str, reason: str, hint: str) -> Outcome:
             p = str(files[i])
             return Outcome(FileResult(p, error=reason), [reader_finding(p, code, reason, hint)])
 
@@ -478,7 +489,7 @@ def run_all(files: list[Path], options, engine) -> list:
     if store:
         for i in sorted(cacheable):
             store.put(files[i], outcomes[i])
-    return outcomes
+    return [outcomes[i] for i in range(len(files))]
 
 
 def _size(path: Path) -> int:

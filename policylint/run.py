@@ -8,10 +8,10 @@ cannot be read becomes a finding and the run goes on.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from policylint import filters
 from policylint.classify import classify
@@ -157,7 +157,7 @@ def read_and_classify(path: Path, options: Options) -> tuple[Document | None, Fi
                            kind_confidence=doc.kind_confidence), findings
 
 
-def make_engine(options: Options):
+def make_engine(options: Options) -> Engine:
     from policylint.engine import Engine
 
     cfg = options.config

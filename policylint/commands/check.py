@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from policylint.commands.options import checking, rule_error, run_options
 from policylint.report import FORMATS
+
+if TYPE_CHECKING:
+    from policylint.config import Config
 
 
 @click.command("check")
@@ -42,7 +46,8 @@ def command(paths: tuple[Path, ...], fmt: str, output: Path | None, kind: str | 
     from policylint.findings import at_least
     from policylint.parallel import default_jobs
     from policylint.report import renderer
-    from policylint.run import check as run_check, make_engine
+    from policylint.run import check as run_check
+    from policylint.run import make_engine
 
     options = run_options(list(paths), kind, select, ignore, config_path, model, baseline=baseline,
                           jobs=jobs or default_jobs(), isolate=True)
@@ -96,14 +101,14 @@ def command(paths: tuple[Path, ...], fmt: str, output: Path | None, kind: str | 
     sys.exit(1 if failed else 0)
 
 
-def _check_outputs(output: Path | None, write_baseline: Path | None, paths: list[Path], config: object,
+def _check_outputs(output: Path | None, write_baseline: Path | None, paths: list[Path], config: Config,
                    baseline: Path | None) -> None:
     """Refuse, before anything runs, an output that would replace a document
     being checked, the configuration or baseline read, or something that is
     not a regular file (see ``policylint.io.check_output``)."""
     from policylint.io import OutputError, check_output
 
-    config_path = getattr(config, "path", None)
+    config_path = config.path
     read = [*paths, *([config_path] if config_path else [])]
     for target, inputs, hint in ((output, [*read, *([baseline] if baseline else [])], "'-o' / '--output'"),
                                  (write_baseline, read, "'--write-baseline'")):

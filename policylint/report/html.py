@@ -18,17 +18,33 @@ inline, it loads nothing from anywhere, and it has no script.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
-from typing import Any, Iterable, Mapping, Sequence
-
+from typing import TYPE_CHECKING
 
 from policylint.document import (
-    ENDNOTE, FOOTER, FOOTNOTE, HEADER, HEADING, LIST_ITEM, TABLE_CELL, TITLE, Block, Document,
+    ENDNOTE,
+    FOOTER,
+    FOOTNOTE,
+    HEADER,
+    HEADING,
+    LIST_ITEM,
+    TABLE_CELL,
+    TITLE,
+    Block,
+    Document,
 )
 from policylint.findings import SEVERITY_RANK, Finding
 from policylint.kinds import LABELS
 from policylint.report import scorecard as sc
+
+if TYPE_CHECKING:  # the engine imports spaCy; Jinja2 is imported when a page is rendered
+    from jinja2 import Environment
+
+    from policylint.engine import Engine
+    from policylint.engine.rules import Rule
+    from policylint.run import Options, Result
 
 KIND_LABEL = LABELS
 SEVERITY_LABEL = {"error": "Error", "warning": "Warning", "info": "Info"}
@@ -39,9 +55,9 @@ SEVERITY_LABEL = {"error": "Error", "warning": "Warning", "info": "Info"}
 
 @dataclass
 class Collected:
-    result: Any  # policylint.run.Result
+    result: Result
     documents: dict[str, Document]
-    rules: list
+    rules: list[Rule]
     sets: list[str]
     assessed: set[str] | None = None  # rule names selected in this run; None = all
 
@@ -58,7 +74,7 @@ def policy_sets(paths: Sequence[Path], documents: Iterable[str]) -> list[str]:
     return list(found)
 
 
-def collect(paths: Sequence[Path], options=None, engine=None) -> Collected:
+def collect(paths: Sequence[Path], options: Options | None = None, engine: Engine | None = None) -> Collected:
     """Check ``paths`` with the one flow (``run.check``), keeping the documents."""
     from policylint import filters, run
     from policylint.config import resolve
@@ -147,8 +163,8 @@ class FindingView:
         self.highlighted = False
         info = rules.get(f.name)
         self.rule_anchor = f"rule-{info.code}" if info else None
-        key = sc.RULE_ELEMENT.get(f.name)
-        self.element = sc.ELEMENT_BY_KEY[key] if key else None
+        key = sc.rule_element().get(f.name)  # what sc.RULE_ELEMENT gives, with its type
+        self.element = sc.element_by_key()[key] if key else None
         self.documents = [PurePath(d).name for d in f.documents]
 
 
@@ -199,7 +215,8 @@ def document_items(doc: Document, views: list[FindingView]) -> tuple[list[dict],
             if page is not None:
                 items.append({"type": "page", "page": b.location.page})
             page = b.location.page
-        spans = [(v.fid, v.f.span[1], v.f.span[2], v.severity) for v in notes if v.highlighted]
+        spans = [(v.fid, span[1], span[2], v.severity) for v in notes
+                 if v.highlighted and (span := v.f.span) is not None]  # highlighted: it has a span
         block = {
             "type": "block", "index": i, "cls": _block_class(b), "segments": segments(b.text, spans),
             "notes": notes, "missing": missing,
@@ -223,7 +240,7 @@ def _default_title(paths: Sequence[Path]) -> str:
     return " and ".join(names) if names else "Policy documents"
 
 
-def _env():
+def _env() -> Environment:
     from jinja2 import Environment, PackageLoader, StrictUndefined
 
     env = Environment(loader=PackageLoader("policylint.report", "templates"), autoescape=True,
@@ -306,8 +323,8 @@ def chart_tiles(card: sc.Scorecard, columns: int, width: int, gap: int = 12, til
     return {"tiles": tiles, "labels": labels, "height": y, "width": width, "font": font}
 
 
-def make_scorecard(result, documents: Mapping[str, Document], rules: Iterable, sets: Sequence[str] = (),
-                   assessed: set[str] | None = None) -> sc.Scorecard:
+def make_scorecard(result: Result, documents: Mapping[str, Document], rules: Iterable[Rule | sc.RuleInfo],
+                   sets: Sequence[str] = (), assessed: set[str] | None = None) -> sc.Scorecard:
     """The scorecard: one column per file checked, then one per policy set."""
     targets: list[sc.Target] = []
     for fr in result.files:
@@ -319,7 +336,8 @@ def make_scorecard(result, documents: Mapping[str, Document], rules: Iterable, s
     return sc.build(rules, targets, list(result.findings), assessed)
 
 
-def render_html(result, documents: Mapping[str, Document] | Iterable[Document], rules: Iterable,
+def render_html(result: Result, documents: Mapping[str, Document] | Iterable[Document],
+                rules: Iterable[Rule | sc.RuleInfo],
                 *, title: str | None = None, sets: Sequence[str] = (), assessed: set[str] | None = None,
                 generated: str | None = None, paths: Sequence[Path] = ()) -> str:
     """The scorecard page for a ``Result`` (from ``run.check``), the documents it
@@ -375,7 +393,7 @@ def render_html(result, documents: Mapping[str, Document] | Iterable[Document], 
     wide = chart_tiles(card, 4, 960, font=17)
     narrow = chart_tiles(card, 2, 400, font=15)
     not_loaded = [n for e in card.elements for n in e.rules_missing]
-    matrix_groups = []
+    matrix_groups: list[dict[str, object]] = []
     for e in card.elements:
         rows = [infos[n] for n in e.rules_assessed]
         if rows:
