@@ -306,3 +306,10 @@ def test_a_supervision_heading_is_not_a_vision_section(engine) -> None:
 
     assert mission_findings("Our vision") == []  # said in the vision: the mission names lived experience
     assert mission_findings("Supervision") == ["le-named-in-mission"]  # "vision" inside "supervision" is not it
+
+
+def test_what_the_ideal_candidate_will_bring_is_desirable() -> None:
+    from policylint.engine.context import qualifier
+
+    assert qualifier("The Ideal Candidate Will: bring lived experience of recovery") == "desirable"
+    assert qualifier("The ideal candidate must have lived experience of recovery") == "essential"

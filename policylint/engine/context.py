@@ -67,7 +67,7 @@ QUALIFIER_RE = {
     "desirable": re.compile(
         r"\b(desirable|desired|preferred|preferable|advantageous|an advantage|highly regarded|well regarded"
         r"|highly valued|would be (an asset|valued|welcome|beneficial|regarded)|ideally|nice to have|bonus"
-        r"|an asset)\b",
+        r"|an asset|the ideal (candidate|applicant|person)s? (will|would|might))\b",
         re.I,
     ),
 }
