@@ -588,6 +588,7 @@ class Verdict:
     confidence: float
     reason: str
     scores: dict[str, float]
+    close_call: bool = False  # the runner-up's score is within CLOSE of the best
 
 
 def judge(doc: Document) -> Verdict:
@@ -615,7 +616,8 @@ def judge(doc: Document) -> Verdict:
     confidence = round(margin * top / (top + WEAK), 2)
     mine = sorted((e for e in evidence if e.kind in _family(best, owner)), key=lambda e: -e.points)
     reason = _reason(best, mine, peer, top, second if runner > 0 else None, margin)
-    return Verdict(best, second if runner > 0 else None, confidence, reason, scores)
+    close = top >= WEAK and margin < CLOSE and runner > 0
+    return Verdict(best, second if runner > 0 else None, confidence, reason, scores, close)
 
 
 def _family(kind: str, furniture_owner: str) -> tuple[str, ...]:
@@ -658,4 +660,4 @@ def classify(doc: Document, explicit: str | None = None, why: str = "") -> Docum
     if explicit:
         return doc.with_kind(explicit, why or f"kind given as {explicit}", None, 1.0)
     verdict = judge(doc)
-    return doc.with_kind(verdict.kind, verdict.reason, verdict.runner_up, verdict.confidence)
+    return doc.with_kind(verdict.kind, verdict.reason, verdict.runner_up, verdict.confidence, verdict.close_call)

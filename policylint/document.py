@@ -121,14 +121,27 @@ class Document:
     kind_reason: str | None = None
     kind_runner_up: str | None = None  # the next most likely kind, when the classifier chose
     kind_confidence: float | None = None  # 0..1; 1.0 for a kind given explicitly
+    # The runner-up scored nearly as high: only rules that hold for both kinds run.
+    kind_uncertain: bool = False
 
     @property
     def text(self) -> str:
         return "\n".join(b.text for b in self.blocks)
 
     def with_kind(self, kind: str, reason: str, runner_up: str | None = None,
-                  confidence: float | None = None) -> Document:
-        return replace(self, kind=kind, kind_reason=reason, kind_runner_up=runner_up, kind_confidence=confidence)
+                  confidence: float | None = None, uncertain: bool = False) -> Document:
+        return replace(self, kind=kind, kind_reason=reason, kind_runner_up=runner_up, kind_confidence=confidence,
+                       kind_uncertain=uncertain and runner_up is not None)
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """The kinds a rule must apply to, to run on this document: its kind,
+        and the runner-up too when the classifier could not tell them apart."""
+        if self.kind is None:
+            return ()
+        if self.kind_uncertain and self.kind_runner_up:
+            return (self.kind, self.kind_runner_up)
+        return (self.kind,)
 
 
 class ReadError(Exception):

@@ -372,3 +372,27 @@ def test_json_files_entries_carry_runner_up_and_confidence(tmp_path):
     assert entry["kind"] == kinds.PEER_JD
     assert entry["kind_runner_up"] in kinds.KINDS and entry["kind_runner_up"] != entry["kind"]
     assert isinstance(entry["kind_confidence"], float) and 0.0 <= entry["kind_confidence"] <= 1.0
+
+
+def test_a_close_call_runs_only_the_rules_safe_for_both_kinds(engine) -> None:
+    from conftest import make_doc
+
+    doc = make_doc(("h", "Peer Support Worker"), ("h", "Duties"), "Administer medication to residents each evening.")
+    sure = doc.with_kind("peer-job-description", "test", "hr-policy", 0.9)
+    close = doc.with_kind("peer-job-description", "test", "hr-policy", 0.05, uncertain=True)
+    assert close.kinds == ("peer-job-description", "hr-policy") and sure.kinds == ("peer-job-description",)
+    names = {f.name for f in engine.check(engine.analyse(sure))}
+    assert "no-clinicalised-duties" in names  # a peer job description's rule
+    assert "no-clinicalised-duties" not in {f.name for f in engine.check(engine.analyse(close))}
+
+
+def test_a_close_call_verdict_makes_the_document_uncertain(monkeypatch) -> None:
+    import policylint.classify as c
+
+    doc = parse_string("# Careers\n\nSome text.\n", "x.md", "markdown")
+    close = c.Verdict("hr-policy", "peer-job-description", 0.1, "close call", {}, True)
+    monkeypatch.setattr(c, "judge", lambda d: close)
+    assert c.classify(doc).kinds == ("hr-policy", "peer-job-description")
+    monkeypatch.setattr(c, "judge", lambda d: c.Verdict("hr-policy", "peer-job-description", 0.6, "clear", {}, False))
+    assert c.classify(doc).kinds == ("hr-policy",)
+    assert c.classify(doc, "hr-policy").kinds == ("hr-policy",)  # a kind given is never uncertain

@@ -88,7 +88,8 @@ class Engine:
         for rule in self.rules:
             if deadline is not None:
                 deadline.check(f"while checking rule {rule.name}")
-            if rule.compiled.per_document and rule.applies(analysed.document.kind):
+            # A close call between two kinds runs only the rules safe for both.
+            if rule.compiled.per_document and all(rule.applies(k) for k in analysed.document.kinds):
                 findings.extend(rule.compiled.check(analysed))
         if not analysed.document.complete:
             # Part of the file was never read: "not found" may just mean "not read".
