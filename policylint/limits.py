@@ -3,27 +3,20 @@
 * ``hint``: the configuration key that changes a limit (``[tool.policylint.limits]``
   keys are the ``Limits`` field names with dashes, see ``policylint.config``).
 * ``Deadline``: the per-file time limit, checked by readers between pages,
-  parts and paragraphs. It cannot stop a parser that is stuck inside one C
-  call; ``call_isolated`` can: it runs a reader in a forked child process and
-  kills it when the time is up (and reports a reader that crashed the process).
+  parts and paragraphs (and by the language stage between blocks and rules).
+  A parser stuck inside one C call is stopped by the worker pool instead
+  (``policylint.parallel``), which kills the worker checking it.
 * ``check_word_part``: cheap checks on a WordprocessingML part's bytes made
   before the XML parser sees them (the paragraph limit).
 """
 
 from __future__ import annotations
 
-import os
-import pickle
 import re
-import select
-import signal
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
 
 from policylint.document import Limits, ReadError
-
-_T = TypeVar("_T")
 
 
 def key(field: str) -> str:
@@ -105,124 +98,6 @@ def check_word_part(data: bytes, partname: str, limits: Limits, deadline: Deadli
     if paragraphs > limits.max_blocks:
         raise ReadError("PL005", f"part {partname} has {paragraphs:,} paragraphs, over the limit of "
                         f"{limits.max_blocks:,}", hint("max_blocks"))
-
-
-# -- a reader in a child process ----------------------------------------------------
-
-_CHILD_OK, _CHILD_READ_ERROR, _CHILD_ERROR = "ok", "read-error", "error"
-_CRASH_HINT = "open the file and save or export it again; please report the file if it is not damaged"
-
-
-def isolation_available() -> bool:
-    return hasattr(os, "fork")
-
-
-def call_isolated(fn: Callable[..., _T], *args: Any, seconds: float, grace: float = 2.0,
-                  memory_bytes: int | None = None) -> _T:
-    """``fn(*args)`` in a forked child process, killed ``seconds`` + ``grace``
-    after it starts.
-
-    Returns what ``fn`` returned (it must pickle) and re-raises a
-    ``ReadError`` it raised. A child still running when the time is up is
-    killed: ``ReadError`` PL005. A child that dies without answering (a
-    parser crashing the process, the memory cap) or raises anything else:
-    ``ReadError`` PL001. ``memory_bytes`` caps the child's address space.
-    Ctrl-C in the parent kills the child and is re-raised. Where ``fork`` is
-    not available, ``fn`` runs in this process with no hard time limit.
-    """
-    if not isolation_available():
-        return fn(*args)
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never returns
-        os.close(read_end)
-        _child(write_end, fn, args, memory_bytes)
-    os.close(write_end)
-    chunks: list[bytes] = []
-    ended = False
-    try:
-        stop = time.monotonic() + seconds + grace
-        while True:
-            left = stop - time.monotonic()
-            if left <= 0:
-                raise timeout_error(seconds, "the reader was stopped")
-            ready, _, _ = select.select([read_end], [], [], left)
-            if ready:
-                chunk = os.read(read_end, 1 << 20)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-        _, status = os.waitpid(pid, 0)
-        ended = True
-    finally:
-        os.close(read_end)
-        if not ended:
-            _kill(pid)
-    return _answer(b"".join(chunks), status)
-
-
-def _kill(pid: int) -> None:
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    try:
-        os.waitpid(pid, 0)
-    except ChildProcessError:
-        pass
-
-
-def _child(fd: int, fn: Callable[..., Any], args: tuple, memory_bytes: int | None) -> None:
-    code = 0
-    try:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and kills us
-        import faulthandler
-
-        faulthandler.disable()  # a crash is reported by the parent as a finding, not as a dump
-        if memory_bytes:
-            import resource
-
-            resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-        try:
-            answer: tuple[str, Any] = (_CHILD_OK, fn(*args))
-        except ReadError as exc:
-            answer = (_CHILD_READ_ERROR, (exc.code, exc.reason, exc.hint))
-        except MemoryError:
-            answer = (_CHILD_READ_ERROR, ("PL005", f"reading needed more than {memory_bytes or 0:,} bytes "
-                                          "of memory", None))
-        except BaseException as exc:  # noqa: BLE001 - everything must reach the parent
-            answer = (_CHILD_ERROR, f"{type(exc).__name__}: {exc}")
-        try:
-            payload = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception as exc:  # noqa: BLE001
-            payload = pickle.dumps((_CHILD_ERROR, f"result could not be sent back ({exc})"))
-        with os.fdopen(fd, "wb") as out:
-            out.write(payload)
-    except BaseException:  # noqa: BLE001
-        code = 70
-    finally:
-        os._exit(code)
-
-
-def _answer(payload: bytes, status: int) -> Any:
-    kind: Any
-    value: Any
-    try:
-        kind, value = pickle.loads(payload) if payload else (None, None)
-    except Exception:  # noqa: BLE001 - a half-written answer
-        kind, value = None, None
-    if kind == _CHILD_OK:
-        return value
-    if kind == _CHILD_READ_ERROR:
-        raise ReadError(*value)
-    if kind == _CHILD_ERROR:
-        raise ReadError("PL001", f"internal error while reading: {value}", "please report this file")
-    if os.WIFSIGNALED(status):
-        number = os.WTERMSIG(status)
-        how = f"signal {signal.Signals(number).name if number in signal.valid_signals() else number}"
-    else:
-        how = f"exit code {os.WEXITSTATUS(status)}"
-    raise ReadError("PL001", f"the reader crashed on this file ({how})", _CRASH_HINT)
 
 
 class PackageGuard:

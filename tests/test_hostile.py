@@ -28,7 +28,7 @@ import pytest
 import hostile
 from policylint.config import Config
 from policylint.document import Limits, ReadError
-from policylint.readers import read_document, read_isolated
+from policylint.readers import read_document
 from policylint.run import Options, check, discover, read_and_classify
 
 fpdf = pytest.importorskip("fpdf")
@@ -396,54 +396,6 @@ def test_time_limit_in_docx_and_text_readers(folder: Path, tmp_path: Path) -> No
         with pytest.raises(ReadError) as error:
             read_document(path, Limits(timeout_seconds=0.0))
         assert error.value.code == "PL005" and "reading took longer than 0 s" in error.value.reason
-
-
-# -- the reader in a child process ---------------------------------------------------------------
-
-
-def _sleeps(path, limits):  # stands for a parser stuck inside one C call
-    time.sleep(60)
-
-
-def _crashes(path, limits):  # stands for a parser that kills the process
-    os.kill(os.getpid(), signal.SIGSEGV)
-
-
-def _raises(path, limits):
-    raise ZeroDivisionError("a reader bug")
-
-
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
-def test_isolated_reader_is_stopped_at_the_time_limit(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import policylint.readers as readers
-
-    monkeypatch.setattr(readers, "read_document", _sleeps)
-    started = time.perf_counter()
-    with pytest.raises(ReadError) as error:
-        read_isolated(folder / "windows-1252.txt", Limits(timeout_seconds=0.5), grace=0.5)
-    assert error.value.code == "PL005" and "the reader was stopped" in error.value.reason
-    assert time.perf_counter() - started < 5
-
-
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
-@pytest.mark.parametrize("reader, says", [(_crashes, "crashed on this file (signal SIGSEGV)"),
-                                          (_raises, "internal error while reading: ZeroDivisionError")])
-def test_isolated_reader_survives_a_crash(folder: Path, monkeypatch: pytest.MonkeyPatch, reader, says) -> None:
-    import policylint.readers as readers
-
-    monkeypatch.setattr(readers, "read_document", reader)
-    with pytest.raises(ReadError) as error:
-        read_isolated(folder / "windows-1252.txt", Limits(timeout_seconds=10))
-    assert error.value.code == "PL001" and says in error.value.reason
-
-
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
-def test_isolated_reader_gives_the_same_document(folder: Path) -> None:
-    for name in ("partly-scanned.pdf", "nested-tables-80.docx", "windows-1252.txt"):
-        assert read_isolated(folder / name) == read_document(folder / name)
-    with pytest.raises(ReadError) as error:
-        read_isolated(folder / "encrypted.pdf")
-    assert error.value.code == "PL003"
 
 
 # -- no way in ---------------------------------------------------------------------------------------

@@ -5,8 +5,7 @@ file's first bytes agree with it and checks the size limit before any parser
 sees the file. Every failure is a ``ReadError`` with a code from
 ``policylint.problems``; callers turn it into a finding. An empty file is a
 Document with a PL006 problem; a document whose text is not English gets a
-PL009 problem (rules are English). ``read_isolated`` reads in a child
-process that is killed at the time limit.
+PL009 problem (rules are English).
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ from dataclasses import replace
 from pathlib import Path
 
 from policylint.document import Document, Limits, Location, Problem, ReadError
-from policylint.limits import call_isolated
 from policylint.limits import hint as limits_hint
 
 FORMATS = {
@@ -201,17 +199,6 @@ def read_document(path: str | Path, limits: Limits | None = None) -> Document:
                         limits_hint("max_text_chars", "or split the file"))
     problem = language_problem(doc)
     return replace(doc, problems=(*doc.problems, problem)) if problem else doc
-
-
-def read_isolated(path: str | Path, limits: Limits | None = None, *, grace: float = 2.0,
-                  memory_bytes: int | None = None) -> Document:
-    """``read_document`` in a child process that is killed when
-    ``limits.timeout_seconds`` (plus ``grace``) have passed, so a parser stuck
-    inside one C call, or one that crashes the process, costs one finding
-    (PL005, PL001) and not the run."""
-    limits = limits or Limits()
-    return call_isolated(read_document, Path(path), limits, seconds=limits.timeout_seconds,
-                         grace=grace, memory_bytes=memory_bytes)
 
 
 def _not_a(what: str, default: str, found: str | None) -> str:
