@@ -149,16 +149,19 @@ def _register() -> None:
             n = len(doc)
             if not n:
                 return doc
-            orths, lowers, puncts = doc.to_array([ORTH, LOWER, IS_PUNCT]).T.tolist()
+            columns = doc.to_array([ORTH, LOWER, IS_PUNCT]).T
+            orths, puncts = columns[0].tolist(), columns[2].tolist()
+            lowers = array("Q", columns[1].tobytes())  # as Python ints only where looked at
             lemmas: list[int] = []
             sent_starts = [not_start] * n
             sent_starts[0] = 1
             starts = [0]
             seen_final = False
+            cut = MAX_SENTENCE_TOKENS  # where an endless sentence is cut next
             for i, orth in enumerate(orths):
                 lemma = known.get(orth)
                 if lemma is None:
-                    lemma = strings.add(lemma_of(strings[orth], strings[lowers[i]], table))
+                    lemma = strings.add(lemma_of(strings[orth], str(strings[lowers[i]]), table))
                     if len(known) < _CACHE_LIMIT:
                         known[orth] = lemma
                 lemmas.append(lemma)
@@ -166,17 +169,18 @@ def _register() -> None:
                 # that is neither punctuation nor sentence-final starts a sentence.
                 if orth in final:
                     seen_final = True
-                elif (seen_final and not puncts[i]) or i - starts[-1] >= MAX_SENTENCE_TOKENS:
+                elif (seen_final and not puncts[i]) or i >= cut:
                     sent_starts[i] = 1
                     starts.append(i)
                     seen_final = False
+                    cut = i + MAX_SENTENCE_TOKENS
             # thinc's Ints2d is how spaCy spells a 2-D integer array in its signatures.
             values = cast("Ints2d", numpy.array([lemmas, sent_starts], dtype="uint64").T)
             doc.from_array([LEMMA, SENT_START], values)
             # The phrase matcher and the context checks read these; no need to ask spaCy again.
             # Kept compact (8 bytes a hash, 1 a flag, instead of a Python int
             # each): every block of a document is held until it is checked.
-            doc.user_data[TOKEN_HASHES] = (array("Q", lemmas), array("Q", lowers), bytes(puncts))
+            doc.user_data[TOKEN_HASHES] = (array("Q", lemmas), lowers, bytes(puncts))
             doc.user_data[SENTENCE_STARTS] = starts
             return doc
 

@@ -313,3 +313,49 @@ def test_what_the_ideal_candidate_will_bring_is_desirable() -> None:
 
     assert qualifier("The Ideal Candidate Will: bring lived experience of recovery") == "desirable"
     assert qualifier("The ideal candidate must have lived experience of recovery") == "essential"
+
+
+# -- a new document kind is one row of the kinds table --------------------------------
+
+
+NEW_KIND = textwrap.dedent('''
+    """Adds a row to the kinds table, as editing policylint/kinds.py would, then
+    runs the command line: --kind, the configuration and rule files take it."""
+    import sys
+
+    import policylint.kinds as kinds
+
+    kinds.TABLE = (*kinds.TABLE, kinds.Kind("peer-framework", "a peer work practice framework",
+                                            "peer practice framework"))
+    kinds.KINDS = tuple(k.name for k in kinds.TABLE)
+    from policylint.cli import main
+
+    sys.exit(main(sys.argv[1:]))
+''')
+
+
+def test_a_new_document_kind_is_one_row_of_the_kinds_table(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    rule = HOUSE_RULE.replace("applies-to: [peer-job-description]", "applies-to: [peer-framework]")
+    (tmp_path / "house-rules" / "c-local").mkdir(parents=True)
+    (tmp_path / "house-rules" / "c-local" / "no-errand-duties.yaml").write_text(rule)
+    config = 'extra-rules = ["house-rules"]\n[kinds]\n"frameworks/*" = "peer-framework"\n'
+    (tmp_path / "policylint.toml").write_text(config)
+    (tmp_path / "frameworks").mkdir()
+    (tmp_path / "frameworks" / "practice.md").write_text("# Practice framework\n\nPeer workers run errands.\n")
+    (tmp_path / "driver.py").write_text(NEW_KIND)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, str(tmp_path / "driver.py"), *args], capture_output=True, text=True,
+                              cwd=tmp_path, timeout=120)
+
+    configured = run("check", "--no-cache", "-j1", "--format", "json", "frameworks")
+    assert configured.returncode == 1, configured.stderr
+    out = json.loads(configured.stdout)
+    assert [f["kind"] for f in out["files"]] == ["peer-framework"]
+    assert [f["name"] for f in out["findings"] if f["path"].endswith("practice.md")] == ["no-errand-duties"]
+    given = run("check", "--no-cache", "-j1", "--kind", "peer-framework", "--format", "json", "frameworks/practice.md")
+    assert [f["name"] for f in json.loads(given.stdout)["findings"]] == ["no-errand-duties"], given.stderr
