@@ -59,6 +59,7 @@ MAX_LENGTH = 2**31 - 1
 # hundred thousand words (a hard-wrapped file with no full stops) would make
 # them quadratic, so a sentence longer than this is cut into pieces.
 MAX_SENTENCE_TOKENS = 256
+COMPACT_FROM = 64  # tokens in a block from which its token hashes are kept as arrays
 
 
 def tokenizable(text: str) -> str:
@@ -149,9 +150,7 @@ def _register() -> None:
             n = len(doc)
             if not n:
                 return doc
-            columns = doc.to_array([ORTH, LOWER, IS_PUNCT]).T
-            orths, puncts = columns[0].tolist(), columns[2].tolist()
-            lowers = array("Q", columns[1].tobytes())  # as Python ints only where looked at
+            orths, lowers, puncts = doc.to_array([ORTH, LOWER, IS_PUNCT]).T.tolist()
             lemmas: list[int] = []
             sent_starts = [not_start] * n
             sent_starts[0] = 1
@@ -161,7 +160,7 @@ def _register() -> None:
             for i, orth in enumerate(orths):
                 lemma = known.get(orth)
                 if lemma is None:
-                    lemma = strings.add(lemma_of(strings[orth], str(strings[lowers[i]]), table))
+                    lemma = strings.add(lemma_of(strings[orth], strings[lowers[i]], table))
                     if len(known) < _CACHE_LIMIT:
                         known[orth] = lemma
                 lemmas.append(lemma)
@@ -178,9 +177,13 @@ def _register() -> None:
             values = cast("Ints2d", numpy.array([lemmas, sent_starts], dtype="uint64").T)
             doc.from_array([LEMMA, SENT_START], values)
             # The phrase matcher and the context checks read these; no need to ask spaCy again.
-            # Kept compact (8 bytes a hash, 1 a flag, instead of a Python int
-            # each): every block of a document is held until it is checked.
-            doc.user_data[TOKEN_HASHES] = (array("Q", lemmas), lowers, bytes(puncts))
+            # A long block's are kept compact (8 bytes a hash, 1 a flag, instead
+            # of a Python int each): every block of a document is held until it
+            # is checked. A short one's stay lists, which cost less to make.
+            if n >= COMPACT_FROM:
+                doc.user_data[TOKEN_HASHES] = (array("Q", lemmas), array("Q", lowers), bytes(puncts))
+            else:
+                doc.user_data[TOKEN_HASHES] = (lemmas, lowers, puncts)
             doc.user_data[SENTENCE_STARTS] = starts
             return doc
 

@@ -149,7 +149,9 @@ class SegmentIndex:
         """Per segment: its (start, end) token spans in ``doc``, sorted."""
         hashes = doc.user_data.get(TOKEN_HASHES)
         if hashes is not None and len(hashes[0]) == len(doc):
-            lemmas, lowers = hashes[0].tolist(), hashes[1].tolist()  # lists index faster than arrays
+            lemmas, lowers = hashes[0], hashes[1]
+            if not isinstance(lemmas, list):  # a long block's, kept as arrays: lists index faster
+                lemmas, lowers = lemmas.tolist(), lowers.tolist()
         else:  # a Doc from another pipeline
             from spacy.attrs import LEMMA, LOWER
 
