@@ -14,9 +14,6 @@ import sys
 import click
 
 from policylint import __version__
-from policylint.kinds import KINDS
-
-DOC_KINDS = KINDS  # the one list lives in policylint.kinds
 
 
 class _Commands(click.Group):

@@ -203,7 +203,9 @@ def finish(read: tuple[Document | None, FileResult, list[Finding]], engine: Engi
     except ReadError as exc:
         return _failed(info, findings, exc)
     except RecursionError as exc:
-        return _failed(info, findings, ReadError("PL005", f"the text is nested too deeply ({exc})", None))
+        return _failed(info, findings, ReadError("PL005", f"the text is nested too deeply ({exc})",
+                                                           "flatten the nesting (lists or tables inside each "
+                                                           "other) and save the file again"))
     except Exception as exc:  # noqa: BLE001 - one file's failure must not stop the run
         reason = f"internal error while checking: {type(exc).__name__}: {exc}"
         return _failed(info, findings, ReadError("PL001", reason, "please report this file"))

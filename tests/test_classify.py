@@ -151,7 +151,6 @@ def test_each_kind_from_its_cues(text, expected):
 def test_nurse_who_works_alongside_peers_is_not_a_peer_job():
     doc = kind_of(NURSE)
     assert doc.kind == kinds.JD
-    assert "no peer role named" in doc.kind_reason
 
 
 def test_peer_role_named_only_in_the_role_summary():
@@ -168,7 +167,6 @@ Two years of experience in peer support.
 """
     doc = kind_of(text, "text")
     assert doc.kind == kinds.PEER_JD, doc.kind_reason
-    assert "role summary" in doc.kind_reason
 
 
 def test_lived_experience_as_an_essential_requirement_designates_the_role():
@@ -196,7 +194,6 @@ Certification as a recovery coach within six months of hire.
 """
     doc = kind_of(text, "text")
     assert doc.kind == kinds.PEER_JD, doc.kind_reason
-    assert "job title" in doc.kind_reason
 
 
 def test_job_class_specification_without_advert_furniture():
@@ -331,7 +328,6 @@ def test_configured_glob_and_kind_option_win_in_the_flow(tmp_path):
     _, info, _ = read_and_classify(path, Options(config=Config(path=tmp_path / "policylint.toml",
                                                                kinds={"*.md": kinds.TRAINING})))
     assert (info.kind, info.kind_confidence, info.kind_runner_up) == (kinds.TRAINING, 1.0, None)
-    assert "configured" in info.kind_reason
     _, info, _ = read_and_classify(path, Options(kind=kinds.OTHER))
     assert (info.kind, info.kind_confidence) == (kinds.OTHER, 1.0)
 
@@ -351,12 +347,13 @@ def test_scores_cover_every_kind_and_runner_up_is_second():
 
 
 def test_one_table_of_kinds_everywhere():
-    from policylint import cli, config
+    from policylint import config
+    from policylint.commands import options
     from policylint.engine import rules
 
     assert kinds.KINDS == ("mission-statement", "strategic-plan", "peer-job-description", "job-description",
                            "supervision-policy", "training-policy", "hr-policy", "other")
-    assert cli.DOC_KINDS is config.KINDS is rules.KINDS is kinds.KINDS
+    assert config.KINDS is rules.KINDS is options.KINDS is kinds.KINDS
     assert all(kinds.describe(k) for k in kinds.KINDS)
 
 

@@ -43,13 +43,6 @@ def reviewed_name(source: Path) -> Path:
     return source.with_name(f"{source.stem}{REVIEWED}{source.suffix}")
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.resolve() == b.resolve() or (b.exists() and a.samefile(b))
-    except OSError:
-        return False
-
-
 def plan_outputs(paths: list[Path], output: Path | None, config: Config | None = None) -> list[tuple[Path, Path]]:
     """(input, output) pairs. A folder gives every document in it; a folder
     run writes into ``output`` keeping sub-folders, else beside each input.
@@ -121,10 +114,7 @@ def annotate_file(source: Path, target: Path, options: Options, engine: Engine |
         out.error = (f"cannot annotate a {source.suffix} file (macro-enabled or template); "
                      "save it as .docx and annotate that")
         return out
-    if _same_file(source, target):
-        out.error = f"refusing to write over the input {source}: choose another output (-o)"
-        return out
-    problem = _output_problem(target, [source])
+    problem = _output_problem(target, [source])  # the input itself, a device, a FIFO, a folder
     if problem:
         out.error = problem
         return out
