@@ -24,20 +24,10 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from itertools import pairwise
+from pathlib import Path
 
-from policylint.document import (
-    ENDNOTE,
-    FOOTER,
-    FOOTNOTE,
-    HEADER,
-    HEADING,
-    LIST_ITEM,
-    TABLE_CELL,
-    TITLE,
-    Block,
-    Document,
-)
-from policylint.kinds import HR, JD, KINDS, MISSION, OTHER, PEER_JD, STRATEGY, SUPERVISION, TRAINING
+from policylint.document import Block, Document, Role
+from policylint.kinds import HR, JD, KINDS, MISSION, OTHER, PEER_JD, SUPERVISION, TRAINING
 
 # Where a line sits, and how much a cue found there counts.
 T_ZONE, H_ZONE, L_ZONE, B_ZONE = "title", "heading", "lead", "body"
@@ -101,207 +91,38 @@ class Evidence:
     points: float
 
 
-def _heading_cue(kind: str, label: str, words: str, weight: float) -> Cue:
-    """A cue that must be a whole heading line, e.g. "Scope" or "3. Definitions:"."""
-    return Cue(kind, label, _rx(rf"^(?:[\divxlc]{{1,4}}(?:\.\d{{1,3}})*[.)]?\s+)?(?:{words})\s*[:.]?$"), weight,
-               zones=HEADINGS)
+ZONES = {"headings": HEADINGS, "text": TEXT, "title": TITLE_ONLY, "anywhere": frozenset(ZONE_WEIGHT)}
+# A cue with ``heading: true`` must be the whole heading line, optionally numbered ("3. Definitions:").
+HEADING_LINE = r"^(?:[\divxlc]{1,4}(?:\.\d{1,3})*[.)]?\s+)?(?:%s)\s*[:.]?$"
+_WORD_REF = re.compile(r"\$\{([\w-]+)\}")
 
 
-# -- the cue families -----------------------------------------------------------------------------------
-#
-# Weights are for one family, before the zone multiplier. Job evidence is split
-# into many small families because an advert shows a few of them each (a
-# requisition number and pay here, duties and criteria there); a policy shows
-# its furniture plus a subject; a mission page shows its headings.
+def _load_cues() -> tuple[dict[str, str], tuple[Cue, ...]]:
+    """The word lists and cue families of ``cues.yaml`` beside this module:
+    the classifier's vocabulary is data, one alternative a line, so widening
+    a family is an edit to that file and nothing else."""
+    import yaml
 
-ROLE_NOUN = (r"worker|specialist|coach|mentor|navigator|consultant|advocate|representative|practitioner"
-             r"|supervisor|co-?ordinator|manager|lead|leader|officer|nurse|administrator|assistant|aide"
-             r"|technician|therapist|counsell?or|clinician|psychologist|psychiatrist|facilitator|educator"
-             r"|trainer|trainee|partner|supporter|director|advis[eo]r|analyst|associate|apprentice|clerk"
-             r"|receptionist|secretary|liaison|ambassador|physician|doctor|pharmacist|dietitian|intern"
-             r"|instructor|tutor|attendant|expert by experience|planner")
+    text = Path(__file__).with_name("cues.yaml").read_text(encoding="utf-8")
+    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    words = {name: "|".join(alternatives) for name, alternatives in data["words"].items()}
+    cues = []
+    for spec in data["cues"]:
+        if spec["kind"] not in KINDS and spec["kind"] != POLICY:
+            raise ValueError(f"cues.yaml: unknown kind {spec['kind']!r} in cue {spec['label']!r}")
+        pattern = _WORD_REF.sub(lambda m: words[m.group(1)], "|".join(spec["any"]))
+        if spec.get("heading"):
+            pattern = HEADING_LINE % pattern
+        cues.append(Cue(spec["kind"], spec["label"], _rx(pattern), float(spec["weight"]),
+                        ZONES[spec.get("zones", "anywhere")]))
+    return words, tuple(cues)
 
-# Catalog 1.2: the words that make a role a designated Lived Experience role.
-PEER_TERM = (r"peer(?!\s*-?\s*review)s?|lived\s*(?:and|or|&|/)?\s*(?:living\s+)?experience|living\s+experience"
-             r"|(?:consumer|carer|service user|whānau|family)\s+(?:and\s+carer\s+)?"
-             r"(?:consultant|representative|advocate|academic|peer|partner|advis[eo]r|lead|leader|educator|liaison)"
-             r"|parent\s+partner|recovery\s+(?:support\s+)?(?:coach|specialist)|experts?\s+by\s+experience")
+
+WORDS, CUES = _load_cues()
+ROLE_NOUN = WORDS["role-noun"]  # what a job title ends in
+PEER_TERM = WORDS["peer-term"]  # catalog 1.2: the words that make a role a designated Lived Experience role
 PEER_RE = _rx(rf"\b(?:{PEER_TERM})\b")
 
-JOB_CUES = (
-    Cue(JD, "job-description title", _rx(
-        r"\b(?:position|job|role|post)\s*(?:/\s*position\s*)?(?:description|profile|specification|advert(?:isement)?"
-        r"|posting|announcement)|\bperson specification|\bduty statement|\bstatement of duties|\bvacanc(?:y|ies)\b"),
-        3.0),
-    Cue(JD, "job title, code or reference label", _rx(
-        r"\b(?:position|post|job|role)\s+title\b|\btitle of (?:the )?(?:position|post|role)\b"
-        r"|\bjob (?:code|number|no\.?"
-        r"|ref(?:erence)?|id)\b|\bocc(?:upational|\.)?\s*code\b|\bclass(?:ification)? code\b|\bposition number\b"
-        r"|\brequisition\b|\breq(?:uisition)?\.? ?(?:id|no|number)\b|\b(?:vacancy|job) reference\b"), 2.0),
-    Cue(JD, "duties section", _rx(
-        r"\b(?:key|main|principal|primary|essential|core|major|general|specific|typical)\s+(?:duties|responsibilities"
-        r"|accountabilities|functions|tasks)\b|\bduties(?: and responsibilities| of the (?:job|post|role))?\s*:?$"
-        r"|\bexamples of (?:work|duties)\b|\bessential functions?\b|\bjob functions\b|\bwhat you(?:'|’)?ll do\b"
-        r"|\bwhat you will do\b|\bwhat the (?:position|role|job) involves\b|\bthe role (?:involves|includes)\b"
-        r"|\bresponsibilities of (?:this|the) (?:role|position)\b"
-        r"|\b(?:other )?duties (?:as|when) (?:assigned|required)\b"),
-        2.0),
-    Cue(JD, "role summary", _rx(
-        r"\b(?:job|position|role|post)\s+(?:summary|purpose|overview|goal|details|information)\b"
-        r"|\babout (?:the|this) (?:role|position|job|post|opportunity)\b|\bpurpose of the (?:role|position|post|job)\b"
-        r"|\bgeneral definition\b|^definition\b"), 1.5),
-    Cue(JD, "criteria or qualifications", _rx(
-        r"\b(?:minimum |required |preferred |essential |desirable )?qualifications?\b(?! (?:framework|of the staff))"
-        r"|\bselection criteria\b|\b(?:essential|desirable|key selection) criteri(?:a|on)\b"
-        r"|\bessential\s*(?:and|/|or|&)\s*desirable\b|\bminimum requirements\b"
-        r"|\beducation(?:al)? (?:and|&) experience\b|\bexperience required\b|\beducational requirements\b"
-        r"|\bknowledge,? skills,? (?:and|&) abilities\b|\bthe ideal candidate\b|\babout you\b"
-        r"|\bwhat you(?:'|’)?ll bring\b|\bwhat you will bring\b|\blicensure\b|\bhigh school diploma\b|\bGED\b"
-        r"|\b(?:applicants?|candidates?) (?:must|should|will need)\b|\bmust (?:hold|possess) (?:a|an|current)\b"),
-        1.5),
-    Cue(JD, "reporting line", _rx(
-        r"\breports? to\b|\breporting to\b|\bresponsible to\b|\baccountable to\b|\bsupervised by\b"
-        r"|\bunder (?:the )?(?:direct|general|close|immediate) supervision\b"
-        r"|\b(?:supervision|guidance and direction) (?:is )?(?:provided|given) by\b"
-        r"|\bprovides? (?:close|general|direct) supervision\b|\bgive guidance and direction\b"), 2.0),
-    Cue(JD, "pay or grade", _rx(
-        r"[$£€]\s?\d[\d,.]*|\bsalary\b|\bpay (?:range|scale|rate|band|grade)\b"
-        r"|\bper (?:hour|annum|year|month|week)\b"
-        r"|\bhourly\b|\bannually\b|\bpro rata\b|\bband \d\b|\bgrade [ivx\d]{1,4}\b|\baward level\b|\bsign[- ]on bonus\b"
-        r"|\bhiring bonus\b|\bcompetitive pay\b|\bbenefits:"), 1.5),
-    Cue(JD, "hours or contract type", _rx(
-        r"\bfull[- ]?time\b|\bpart[- ]?time\b|\bpermanent\b|\bfixed[- ]term\b|\btemporary\b|\bcasual\b"
-        r"|\b(?:job|employment|position) type\b|\bhours of work\b|\b\d+(?:\.\d+)? ?(?:hours|hrs) (?:a|per) week\b"
-        r"|\b\.?\d+(?:\.\d+)? FTE\b|\bFLSA\b|\bnon-exempt\b|\bprobation(?:ary)? period\b|\bextra hire\b"), 1.0),
-    Cue(JD, "job-board furniture", _rx(
-        r"\bclosing date\b|\bapplications? (?:close|deadline|due)\b|\bapplication deadline\b|\bopening date\b"
-        r"|\b(?:initial )?posting date\b|\bdate posted\b|^posted\b|\bapply now\b|\bhow to apply\b|\bto apply\b"
-        r"|\bapply (?:online|by|for|via|today)\b|\blast day to file\b|\b(?:is|are|we(?:'|’)re|now) hiring\b"
-        r"|\b(?:is|are) recruiting\b|\bjoin (?:our|the) (?:\w+ )?team\b|\bsupplemental questions\b"
-        r"|^(?:employer|hiring organi[sz]ation|agency|company|department|(?:work |job )?location|site|team|unit"
-        r"|division|program(?:me)?|service)\s*:"), 2.0),
-    Cue(JD, "recruiting language", _rx(
-        r"\b(?:we(?:'|’)re|we are|is|are) (?:looking for|seeking)\b|\bthe successful (?:applicant|candidate)\b"
-        r"|\bthe (?:right|ideal) (?:person|candidate)\b|\bthe person appointed\b|\bin this (?:role|position)\b"
-        r"|\bin the (?:\w+ ){1,5}(?:role|position)\b|\bas our (?:\w+ ){0,4}(?:" + ROLE_NOUN + r")\b"
-        r"|\byou will\b|\byou(?:'|’)ll\b"), 1.0),
-    Cue(JD, "job class specification", _rx(
-        r"\b(?:this|the) class\b|\bclass specification\b|\bclassification (?:standard|series)\b|\ballocating factors\b"
-        r"|\bdistinguishing (?:characteristics|features)\b|\bincumbents?\b|\bemployees in this (?:class|job|position)\b"
-        r"|\bparaprofessional\b|\bentry[- ]level\b|\blevel and type of work\b"), 2.0),
-)
-
-MISSION_CUES = (
-    Cue(MISSION, "mission, vision or values heading", _rx(
-        r"\bmission\b|\bvision\b|\bvalues\b|\bour purpose\b|\bpurpose (?:statement|and values|, vision)\b"
-        r"|\bwho we are\b|\bwho are we\b|\babout us\b|\bour (?:story|history)\b"
-        r"|\bwhat we (?:believe|do|stand for|value)\b|\bour (?:beliefs|commitment|aims?|philosophy|kaupapa|story"
-        r"|principles|objectives|objects|approach|promise|charter)\b|\bcore beliefs\b|\bguiding principles\b"
-        r"|\bcharitable (?:objects|objectives|purposes)\b|\bwhy (?:do )?we exist\b|\bwhat drives us\b|\bcreed\b"
-        r"|\bstatement of purpose\b|\bwhy we do\b"), 2.5, zones=HEADINGS),
-    Cue(MISSION, "about-the-organisation heading", _rx(r"^about (?!the (?:role|position|job|course))(?:[A-Z]\w*)"),
-        1.5, zones=HEADINGS),
-    Cue(MISSION, "creed-like statement", _rx(
-        r"\bwe believe\b|\bbelieves? (?:in|that)\b|\bour (?:main |core |central )?(?:mission|vision|purpose|aims?)\b"
-        r"|\bwe exist (?:to|so)\b"
-        r"|\bexists? so that\b|\bwe are committed to\b|\bwe value\b|\bwe envision\b|\bour aim is\b|\bis here to\b"
-        r"|\bholds that\b|\bplaces value on\b|\bwe stand for\b|\bour conviction\b|\bwe refuse\b|\bour commitment\b"
-        r"|\bwe (?:are|were) (?:founded|set up|established)\b|\bwe want\b"), 1.5, zones=TEXT),
-)
-
-PLAN_CUES = (
-    Cue(STRATEGY, "plan or strategy title", _rx(
-        r"\bstrateg(?:y|ic plan|ic framework|ic directions?|ic priorities)\b|\b(?:workforce|business|operational"
-        r"|action|annual|delivery|development|service|implementation) plan\b|\broadmap\b|\bblueprint\b|\bbudget\b"),
-        2.5, zones=TITLE_ONLY),
-    Cue(STRATEGY, "plan years", _rx(r"\b20\d\d\s*(?:[-–—/]|to)\s*(?:20)?\d\d\b|\bby (?:\w+ )?20\d\d\b"
-                                    r"|\bover the (?:next|coming) (?:\w+ )?years\b|\byears ahead\b"), 1.0),
-    Cue(STRATEGY, "goals, priorities or actions heading", _rx(
-        r"^(?:our |key |strategic )?(?:goals?|objectives?|priorit(?:y|ies)|actions?|targets?|ambitions?|pillars"
-        r"|focus areas|key result areas|outcomes|measures)\b|^(?:goal|priority|ambition|pillar|action|objective) \d"
-        r"|\bwhere we are (?:now|today)\b|\bhow we will\b|\bwhat we will do\b"), 2.0, zones=HEADINGS),
-    Cue(STRATEGY, "commitment to act", _rx(
-        r"\bwe will\b|\bwe (?:intend|plan|aim) to\b"
-        r"|\bwill (?:grow|increase|reduce|invest|expand|develop|build|improve)\b"
-        r"|\bthis (?:plan|strategy)\b|\bstrateg(?:y|ies|ic)\b"), 0.75, zones=TEXT),
-)
-
-POLICY_CUES = (
-    Cue(POLICY, "policy title", _rx(
-        r"\bpolic(?:y|ies)\b|\bprocedures?\b|\bguidelines?\b|\bprotocol\b|\bcode of (?:practice|conduct)\b"
-        r"|\bposition statement\b|\bpolicy manual\b|\bregulations?\b|\brules?\b(?= \d|\s*[-–:])|§"), 2.5,
-        zones=TITLE_ONLY),
-    _heading_cue(POLICY, "policy section heading",
-                 r"purpose(?: and (?:scope|objectives))?|scope|definitions?|policy(?: statement)?|procedures?"
-                 r"|roles and responsibilities|related (?:documents|policies|legislation)|references"
-                 r"|monitoring(?: and review| compliance)?|review|introduction|background|principles"
-                 r"|document control|version control|equality (?:analysis|impact assessment)"
-                 r"|purpose of (?:this|the) (?:policy|procedure|document|guideline)", 1.5),
-    Cue(POLICY, "document control", _rx(
-        r"\breview date\b|\bnext review\b|\beffective (?:date|from)\b|\bdate (?:approved|issued|ratified|of issue)\b"
-        r"|\bdocument (?:control|type|owner|number)\b|\bpolicy (?:owner|number)\b|\bguideline number\b"
-        r"|\bapproved by\b|\bin force from\b|\bthis (?:policy|procedure|guideline|statement|standard|rule)\b"
-        r"|\bcitation\b|§\s*\d|^\d{3,5}\.\d{1,3}$|\bshall\b|\bapplies to (?:all|every)\b|\btable of contents?\b"),
-        1.0),
-)
-
-SUPERVISION_WORDS = (r"\bsupervis(?:ion|ing|e|es|ed|or|ors|ory)\b|\bsupervisees?\b|\bco-supervision\b"
-                     r"|\breflective practice\b|\bco-reflection\b")
-TRAINING_WORDS = (r"\btraining\b|\btrainings\b|\blearning (?:and|&) development\b|\binduction\b|\borientation\b"
-                  r"|\bcontinuing (?:education|professional development)\b|\bprofessional development\b|\bCEUs?\b"
-                  r"|\bcourses?\b|\bcurriculum\b|\be-?learning\b|\bmandatory (?:modules?|training)\b")
-HR_WORDS = (r"\brecruit(?:ment|ing|s)?\b|\bemploy(?:ment|ing)\b|\bhuman resources\b|\bpeople (?:and|&) culture\b"
-            r"|\b(?:reasonable|workplace) adjustments?\b|\bdisclos(?:e|ure|ing)\b"
-            r"|\b(?:annual|sick|parental|study) leave\b"
-            r"|\bcode of conduct\b|\bgrievances?\b|\bequal opportunit(?:y|ies)\b|\bdiscriminat(?:e|ion)\b"
-            r"|\bflexible work(?:ing)?\b|\btime off\b|\baccess to work\b|\boccupational health\b|\bcareers?\b"
-            r"|\bpay bands\b|\bselection process\b|\binterviews?\b|\bperformance (?:management|review)\b|\bonboarding\b"
-            r"|\b(?:terms and )?conditions of employment\b|\bterms and conditions\b|\bwellbeing at work\b")
-
-# Subjects that name an employment policy in a title, though the words mean little in a sentence.
-HR_HEADING_WORDS = (r"|\bleave\b|\babsence\b|\battendance\b|\bremuneration\b|\bsalar(?:y|ies)\b|\ballowances\b"
-                    r"|\bovertime\b|\brostering\b|\bprobation\b|\bdisciplinary\b|\bwhistleblowing\b|\bbullying\b"
-                    r"|\bharassment\b|\bequality\b|\bdiversity and inclusion\b|\bdignity at work\b"
-                    r"|\b(?:staff|employee) wellbeing\b|\bconduct\b|\bwhy work (?:for|with) us\b")
-
-SUBJECT_CUES = (
-    Cue(SUPERVISION, "supervision in a heading", _rx(SUPERVISION_WORDS), 2.5, zones=HEADINGS),
-    Cue(SUPERVISION, "supervision words", _rx(SUPERVISION_WORDS), 1.25),
-    Cue(TRAINING, "training in a heading", _rx(TRAINING_WORDS), 2.5, zones=HEADINGS),
-    Cue(TRAINING, "training words", _rx(TRAINING_WORDS), 1.25),
-    Cue(TRAINING, "teaching and learning", _rx(
-        r"\btrainers?\b|\bstudents?\b|\bworkshops?\b|\baccredit(?:ed|ation)\b|\bcertificates? of completion\b"
-        r"|\blearning (?:objectives|outcomes)\b|\bskills you will learn\b|\bteaching\b|\bsessions\b"
-        r"|\b(?:professional|career) (?:growth|progression)\b|\bupskill\w*|\blearn(?:s|ing|t)?\b|\bskills\b"), 1.0),
-    Cue(HR, "employment in a heading", _rx(HR_WORDS + HR_HEADING_WORDS), 2.5, zones=HEADINGS),
-    Cue(HR, "employment words", _rx(HR_WORDS), 1.25),
-    Cue(HR, "careers-page heading", _rx(
-        r"\bhow much (?:can|could|will|do|does) (?:i|you|a|an|they) (?:\w+ ){0,3}(?:earn|make|get paid)\b"
-        r"|\b(?:average|typical|median|starting) (?:yearly |annual |hourly )?(?:salary|pay|wage|earnings)\b"
-        r"|^(?:life|working|a day|a career|careers?) (?:as|in) an? \w+|\bhow to become\b|\bwho works in\b"
-        r"|\b(?:which|what) qualifications (?:are|do|will)\b|\bentry requirements\b|\bbeneficial training\b"
-        r"|^what (?:does|do) an? .{1,40} do\b"),
-        2.5, zones=HEADINGS),
-    Cue(HR, "careers-page wording", _rx(
-        r"\byou (?:can|could) (?:also )?work as\b|\b(?:normally|usually|typically|generally) (?:on|paid|employed)\b"
-        r"|\b(?:duties|tasks) (?:might|may|could|will) (?:vary|include)\b|\bif you work (?:outside|in)\b"
-        r"|\b(?:these|such|many|other) (?:\w+ ){0,3}roles\b"), 1.5),
-)
-
-OTHER_CUES = (
-    Cue(OTHER, "language-guide heading", _rx(
-        r"^language$|\bterminology\b|\bglossary\b|\bwords (?:we|to) (?:use|avoid|do not)\b|\bstyle guide\b"
-        r"|\bpreferred (?:terms|language)\b|\bperson-first language\b"), 2.5, zones=HEADINGS),
-    Cue(OTHER, "operational subject", _rx(
-        r"\bhandbook\b|\bhouse rules\b|\byour (?:stay|rights|daily schedule|care team)\b|\bvisitors\b"
-        r"|\bcomplaints?\b|\bprivacy\b|\bincidents?\b|\binfection\b|\bsafeguarding\b"
-        r"|\bdata protection\b|\bmodel of care\b|\bservice model\b|\borgani[sz]ation(?:al)? (?:chart|structure)\b"
-        r"|\binvolvement\b|\bpayments?\b|\bexpenses\b|\breimburse\w*|\breferrals?\b|\badmissions?\b"
-        r"|\bdischarge\b|\beligibility\b|\bmedications?\b|\bparticipation\b|\bannual report\b"
-        r"|\bterms of reference\b|\bgovernance\b"), 1.5, zones=HEADINGS),
-)
-
-CUES: tuple[Cue, ...] = JOB_CUES + MISSION_CUES + PLAN_CUES + POLICY_CUES + SUBJECT_CUES + OTHER_CUES
 POLICY_KINDS = (SUPERVISION, TRAINING, HR)
 JOB_TITLE_WEIGHT = 2.0
 MIN_SUBJECT = 4.0  # below this, policy furniture says "some other policy" (catalog: other)
@@ -337,12 +158,12 @@ def _heading_like(text: str, role: str, alone: bool, first: bool = False) -> boo
     you will do!" is a heading), ALL CAPS lines, Title Case lines and
     "Label:" lines count as headings, and so does a first line standing
     alone (a long title is still the title)."""
-    if role in (HEADING, TITLE):
+    if role in (Role.HEADING, Role.TITLE):
         return True
-    if role == LIST_ITEM or not text or len(text) > (250 if first else 120) or text[-1] in ".;,":
+    if role == Role.LIST_ITEM or not text or len(text) > (250 if first else 120) or text[-1] in ".;,":
         return False
     words = text.split()
-    if role == TABLE_CELL:
+    if role == Role.TABLE_CELL:
         return len(words) <= 4  # a label cell ("Position title"), not a cell of running text
     if alone and (len(words) <= 12 or (first and len(words) <= 30)):
         return True
@@ -356,8 +177,8 @@ def _numbered_heading(block: Block, after: Block | None) -> bool:
     heading ("1. Purpose", then its paragraph): plain-text readers see a
     numbered list."""
     words = block.text.split()
-    return (block.role == LIST_ITEM and 0 < len(words) <= 5 and block.text[-1] not in ".;,"
-            and after is not None and after.role != LIST_ITEM)
+    return (block.role == Role.LIST_ITEM and 0 < len(words) <= 5 and block.text[-1] not in ".;,"
+            and after is not None and after.role != Role.LIST_ITEM)
 
 
 def lines_of(doc: Document) -> list[Line]:
@@ -369,11 +190,11 @@ def lines_of(doc: Document) -> list[Line]:
     title: "Delivery plan:" on a form names a field, not the document."""
     raw: list[tuple[str, bool, bool, bool]] = []  # text, heading-like, the title, a marked-up section heading
     size, headed = 0, False
-    blocks = [b for b in doc.blocks if b.role not in (HEADER, FOOTER, FOOTNOTE, ENDNOTE)]
+    blocks = [b for b in doc.blocks if b.role not in Role.ASIDE]
     for n, block in enumerate(blocks):
-        title = block.role == TITLE or (block.role == HEADING and (not headed or block.text == doc.title))
-        section = block.role == HEADING and not title
-        headed = headed or block.role in (HEADING, TITLE)
+        title = block.role == Role.TITLE or (block.role == Role.HEADING and (not headed or block.text == doc.title))
+        section = block.role == Role.HEADING and not title
+        headed = headed or block.role in (Role.HEADING, Role.TITLE)
         parts = _source_lines(block) or [block.text.strip()]
         numbered = _numbered_heading(block, blocks[n + 1] if n + 1 < len(blocks) else None)
         for part in parts:

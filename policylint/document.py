@@ -11,19 +11,27 @@ import bisect
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-# Block roles.
-HEADING = "heading"
-TITLE = "title"
-PARAGRAPH = "paragraph"
-LIST_ITEM = "list-item"
-TABLE_CELL = "table-cell"
-HEADER = "header"
-FOOTER = "footer"
-FOOTNOTE = "footnote"
-ENDNOTE = "endnote"
-TEXTBOX = "textbox"
 
-ROLES = (HEADING, TITLE, PARAGRAPH, LIST_ITEM, TABLE_CELL, HEADER, FOOTER, FOOTNOTE, ENDNOTE, TEXTBOX)
+class Role:
+    """The roles a block can play: plain strings (a block pickles and prints
+    as its role's name), gathered in one namespace so a module names the
+    roles it uses as ``Role.HEADING`` instead of importing each one."""
+
+    HEADING = "heading"
+    TITLE = "title"
+    PARAGRAPH = "paragraph"
+    LIST_ITEM = "list-item"
+    TABLE_CELL = "table-cell"
+    HEADER = "header"
+    FOOTER = "footer"
+    FOOTNOTE = "footnote"
+    ENDNOTE = "endnote"
+    TEXTBOX = "textbox"
+
+    # Groups that later stages treat alike.
+    MARGINS = (HEADER, FOOTER)  # repeated on every page, outside the running text
+    NOTES = (FOOTNOTE, ENDNOTE)
+    ASIDE = MARGINS + NOTES  # every block outside the body's running text
 
 
 @dataclass(frozen=True)
@@ -54,7 +62,7 @@ class Block:
     """
 
     text: str
-    role: str = PARAGRAPH
+    role: str = Role.PARAGRAPH
     location: Location = field(default_factory=Location)
     level: int | None = None  # heading level, 1 = top
     section: tuple[str, ...] = ()  # titles of the headings above, outermost first

@@ -3,7 +3,7 @@ import tempfile
 
 import pytest
 
-from policylint.document import HEADING, LIST_ITEM, PARAGRAPH, Block, Document, Location
+from policylint.document import Block, Document, Location, Role
 
 # The compiled-phrase store lives in a folder of the test session's own, so
 # tests neither read nor fill the user's cache (subprocesses inherit this).
@@ -23,11 +23,11 @@ def make_doc(*items, kind="peer-job-description", path="mem.md") -> Document:
     blocks, section = [], []
     for line, item in enumerate(items, 1):
         role, text = (item if isinstance(item, tuple) else ("p", item))
-        role = {"h": HEADING, "li": LIST_ITEM, "p": PARAGRAPH}[role]
+        role = {"h": Role.HEADING, "li": Role.LIST_ITEM, "p": Role.PARAGRAPH}[role]
         loc = Location(line=line, column=1)
-        if role == HEADING:
+        if role == Role.HEADING:
             section = [text]
-            blocks.append(Block(text, HEADING, loc, 1, (), ((0, loc),)))
+            blocks.append(Block(text, Role.HEADING, loc, 1, (), ((0, loc),)))
         else:
             blocks.append(Block(text, role, loc, None, tuple(section), ((0, loc),)))
     return Document(path, "markdown", tuple(blocks), kind=kind, kind_reason="test")

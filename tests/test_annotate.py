@@ -22,7 +22,7 @@ from docx.oxml.ns import qn
 from lxml import etree
 
 from policylint import annotate as ann
-from policylint.document import HEADER, Limits
+from policylint.document import Limits, Role
 from policylint.findings import Finding
 from policylint.readers import docx as reader
 from policylint.readers.docx import ParagraphText
@@ -217,7 +217,7 @@ def test_comment_in_a_table_cell_and_in_a_header(tmp_path):
     doc = read(src)
     cell = block_index(doc, CELL)
     head = block_index(doc, HEADER_TEXT)
-    assert doc.blocks[head].role == HEADER
+    assert doc.blocks[head].role == Role.HEADER
     out = tmp_path / "out.docx"
 
     annotate_to(src, out, [finding(doc, cell, "caseload"), finding(doc, head, "medication round")])

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from policylint.config import KINDS
-from policylint.document import HEADING, TITLE, Document, ReadError
+from policylint.document import Document, ReadError, Role
 from policylint.findings import SEVERITIES
 from policylint.readers import guess_language
 from policylint.readers.text import parse_string
@@ -72,10 +72,10 @@ def test_reading_is_deterministic_and_headings_are_sane(source: str, fmt: str) -
     assert doc == _read(source, fmt)
     seen: list[str] = []
     for block in doc.blocks:
-        if block.role in (HEADING, TITLE):
+        if block.role in (Role.HEADING, Role.TITLE):
             assert block.level is not None and 1 <= block.level <= 6
         assert all(title in seen for title in block.section)
-        if block.role in (HEADING, TITLE):
+        if block.role in (Role.HEADING, Role.TITLE):
             seen.append(block.text)
     assert doc.title is None or doc.title in seen
 

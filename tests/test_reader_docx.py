@@ -17,21 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from policylint.document import (
-    ENDNOTE,
-    FOOTER,
-    FOOTNOTE,
-    HEADER,
-    HEADING,
-    LIST_ITEM,
-    PARAGRAPH,
-    TABLE_CELL,
-    TEXTBOX,
-    TITLE,
-    Document,
-    Limits,
-    ReadError,
-)
+from policylint.document import Document, Limits, ReadError, Role
 from policylint.readers import docx as reader
 from policylint.readers import read_document
 
@@ -131,14 +117,14 @@ def test_headings_title_and_section_chain(tmp_path: Path) -> None:
 
     got = [(b.text, b.role, b.level, b.section) for b in doc.blocks]
     assert got == [
-        ("Leave Policy", TITLE, None, ()),
-        ("Intro.", PARAGRAPH, None, ()),
-        ("Scope", HEADING, 1, ()),
-        ("Applies to staff.", PARAGRAPH, None, ("Scope",)),
-        ("Exceptions", HEADING, 2, ("Scope",)),
-        ("None apply.", PARAGRAPH, None, ("Scope", "Exceptions")),
-        ("Procedure", HEADING, 1, ()),
-        ("Ask your manager.", PARAGRAPH, None, ("Procedure",)),
+        ("Leave Policy", Role.TITLE, None, ()),
+        ("Intro.", Role.PARAGRAPH, None, ()),
+        ("Scope", Role.HEADING, 1, ()),
+        ("Applies to staff.", Role.PARAGRAPH, None, ("Scope",)),
+        ("Exceptions", Role.HEADING, 2, ("Scope",)),
+        ("None apply.", Role.PARAGRAPH, None, ("Scope", "Exceptions")),
+        ("Procedure", Role.HEADING, 1, ()),
+        ("Ask your manager.", Role.PARAGRAPH, None, ("Procedure",)),
     ]
     assert doc.title == "Leave Policy"
     assert doc.format == "docx" and doc.complete and not doc.problems
@@ -163,7 +149,7 @@ def test_outline_levels_and_inherited_heading_styles(tmp_path: Path) -> None:
     doc = read(path)
 
     assert [(b.role, b.level) for b in doc.blocks] == [
-        (HEADING, 1), (HEADING, 2), (HEADING, 3), (PARAGRAPH, None)]
+        (Role.HEADING, 1), (Role.HEADING, 2), (Role.HEADING, 3), (Role.PARAGRAPH, None)]
     assert doc.blocks[-1].section == ("Top", "Via style chain", "Via outline level")
     assert doc.title == "Top"  # no Title paragraph, no core title: the first heading
 
@@ -182,7 +168,7 @@ def test_list_items(tmp_path: Path) -> None:
     path = tmp_path / "l.docx"
     d.save(path)
 
-    assert [b.role for b in read(path).blocks] == [LIST_ITEM, LIST_ITEM, LIST_ITEM, PARAGRAPH]
+    assert [b.role for b in read(path).blocks] == [Role.LIST_ITEM, Role.LIST_ITEM, Role.LIST_ITEM, Role.PARAGRAPH]
 
 
 def test_merged_cells_are_read_once(tmp_path: Path) -> None:
@@ -199,7 +185,7 @@ def test_merged_cells_are_read_once(tmp_path: Path) -> None:
     doc = read(path)
 
     assert texts(doc) == ["Across", "Down", "Plain"]
-    assert {b.role for b in doc.blocks} == {TABLE_CELL}
+    assert {b.role for b in doc.blocks} == {Role.TABLE_CELL}
 
 
 def test_nested_table(tmp_path: Path) -> None:
@@ -217,8 +203,8 @@ def test_nested_table(tmp_path: Path) -> None:
     doc = read(path)
 
     assert [(b.text, b.role) for b in doc.blocks] == [
-        ("Outer", TABLE_CELL), ("Inner one", TABLE_CELL), ("Inner two", TABLE_CELL),
-        ("Right", TABLE_CELL), ("After", PARAGRAPH)]
+        ("Outer", Role.TABLE_CELL), ("Inner one", Role.TABLE_CELL), ("Inner two", Role.TABLE_CELL),
+        ("Right", Role.TABLE_CELL), ("After", Role.PARAGRAPH)]
 
 
 def test_content_controls(tmp_path: Path) -> None:
@@ -268,8 +254,8 @@ def test_text_box_read_once_after_its_paragraph(tmp_path: Path) -> None:
     doc = read(path)
 
     assert [(b.text, b.role) for b in doc.blocks] == [
-        ("Before after.", PARAGRAPH), ("Boxed one", TEXTBOX), ("Boxed two", TEXTBOX),
-        ("Next", PARAGRAPH)]
+        ("Before after.", Role.PARAGRAPH), ("Boxed one", Role.TEXTBOX), ("Boxed two", Role.TEXTBOX),
+        ("Next", Role.PARAGRAPH)]
 
 
 def test_paragraph_text_details(tmp_path: Path) -> None:
@@ -329,12 +315,12 @@ def test_headers_and_footers_follow_the_body(tmp_path: Path) -> None:
 
     got = [(b.text, b.role, b.location.part, b.section) for b in doc.blocks]
     assert got == [
-        ("Body one", PARAGRAPH, "body", ()),
-        ("Body two", PARAGRAPH, "body", ()),
-        ("Company confidential", HEADER, "header", ()),
-        ("Cover header", HEADER, "header", ()),
-        ("Appendix header", HEADER, "header", ()),
-        ("Page footer", FOOTER, "footer", ()),
+        ("Body one", Role.PARAGRAPH, "body", ()),
+        ("Body two", Role.PARAGRAPH, "body", ()),
+        ("Company confidential", Role.HEADER, "header", ()),
+        ("Cover header", Role.HEADER, "header", ()),
+        ("Appendix header", Role.HEADER, "header", ()),
+        ("Page footer", Role.FOOTER, "footer", ()),
     ]
     assert [b.location.paragraph for b in doc.blocks] == list(range(1, 7))
 
@@ -365,9 +351,9 @@ def test_footnotes_and_endnotes(tmp_path: Path) -> None:
     doc = read(path)
 
     assert [(b.text, b.role, b.location.part) for b in doc.blocks] == [
-        ("Claim", PARAGRAPH, "body"), ("Head", HEADER, "header"),
-        ("Source: HR", FOOTNOTE, "footnote"), ("Second para", FOOTNOTE, "footnote"),
-        ("End remark", ENDNOTE, "endnote")]
+        ("Claim", Role.PARAGRAPH, "body"), ("Head", Role.HEADER, "header"),
+        ("Source: HR", Role.FOOTNOTE, "footnote"), ("Second para", Role.FOOTNOTE, "footnote"),
+        ("End remark", Role.ENDNOTE, "endnote")]
     assert doc.blocks[2].handle == ("/word/footnotes.xml", 2)
 
 
@@ -406,12 +392,12 @@ def test_bold_lines_become_headings_only_when_safe(tmp_path: Path) -> None:
     doc = build("b1.docx", ("Annual Leave", True), ("Staff get 25 days.", False),
                 ("Ends with a period.", True), ("More text here.", False),
                 ("Form field", True), ("Another field", True), ("Value", False))
-    assert [(b.text, b.role, b.level) for b in doc.blocks if b.role == HEADING] == [
-        ("Annual Leave", HEADING, 3)]
+    assert [(b.text, b.role, b.level) for b in doc.blocks if b.role == Role.HEADING] == [
+        ("Annual Leave", Role.HEADING, 3)]
     assert doc.blocks[1].section == ("Annual Leave",)
 
     doc = build("b2.docx", ("Annual Leave", True), ("Staff get 25 days.", False), heading=True)
-    assert [b.text for b in doc.blocks if b.role == HEADING] == ["Styled"]
+    assert [b.text for b in doc.blocks if b.role == Role.HEADING] == ["Styled"]
 
 
 def test_title_from_core_properties(tmp_path: Path) -> None:
@@ -469,7 +455,7 @@ def test_strict_ooxml(tmp_path: Path) -> None:
     doc = read(path)
 
     assert [(b.text, b.role, b.level) for b in doc.blocks] == [
-        ("Strict heading", HEADING, 1), ("Strict cell", TABLE_CELL, None)]
+        ("Strict heading", Role.HEADING, 1), ("Strict cell", Role.TABLE_CELL, None)]
 
 
 # -- damaged parts ---------------------------------------------------------------
@@ -701,23 +687,23 @@ def check_expectation(name: str, doc: Document) -> None:
     if name == "pydocx__tbl-cell-access.docx":
         assert nonspace(doc) == 31  # merged cells once (row.cells gives 36)
     elif name == "d2p__240-DOP-1013A Lay Down Tubulars.docx":
-        assert 6800 <= nonspace(doc) <= 7100 and {b.role for b in doc.blocks} == {TABLE_CELL}
+        assert 6800 <= nonspace(doc) <= 7100 and {b.role for b in doc.blocks} == {Role.TABLE_CELL}
     elif name == "d2p__ControlTest.docx":
         assert texts(doc) == ["This is a test",
                               "For a content control or content container in word."]
     elif name == "mammoth__footnotes.docx":
-        assert len(texts(doc, FOOTNOTE)) == 2 and all(texts(doc, FOOTNOTE))
+        assert len(texts(doc, Role.FOOTNOTE)) == 2 and all(texts(doc, Role.FOOTNOTE))
     elif name == "mammoth__text-box.docx":
-        assert texts(doc) == ["Datum plane"] and doc.blocks[0].role == TEXTBOX
+        assert texts(doc) == ["Datum plane"] and doc.blocks[0].role == Role.TEXTBOX
     elif name == "tika__testWORD_text_box.docx":
         assert doc.text.count("inside of a text box in the body") == 1
         assert doc.text.count("inside of a text box in the header") == 1
     elif name in ("pydocx__doc-odd-even-hdrs.docx", "pydocx__sct-first-page-hdrftr.docx"):
-        assert texts(doc, HEADER)
+        assert texts(doc, Role.HEADER)
         parts = [b.location.part for b in doc.blocks]
         assert parts == sorted(parts, key=["body", "header", "footer"].index)
     elif name == "poi__EmptyDocumentWithHeaderFooter.docx":
-        assert not body and {b.role for b in doc.blocks} == {HEADER, FOOTER}
+        assert not body and {b.role for b in doc.blocks} == {Role.HEADER, Role.FOOTER}
     elif name == "poi__delins.docx":
         assert 1000 <= nonspace(doc) <= 1200  # ~1.47k with the ~370 deleted characters
     elif name == "poi__Tika-792.docx":
@@ -739,7 +725,7 @@ def check_expectation(name: str, doc: Document) -> None:
     elif name in ("tika__testAltChunkHTML.docx", "tika__testSubdocument.docx"):
         assert not doc.complete and {p.code for p in doc.problems} == {"PL007"}
     elif name == "d2p__example.docx":
-        assert texts(doc, FOOTNOTE) and texts(doc, ENDNOTE) and texts(doc, HEADER)
+        assert texts(doc, Role.FOOTNOTE) and texts(doc, Role.ENDNOTE) and texts(doc, Role.HEADER)
     elif name in ("poi__stress014.docx", "poi__45690.docm", "poi__ChronologicalResume.dotx"):
         assert nonspace(doc) > 500  # template / macro content types are read
     elif name == "poi__bug65649.docx":

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from policylint.document import FOOTER, HEADER, HEADING, LIST_ITEM, PARAGRAPH, TITLE, Document, Limits, ReadError
+from policylint.document import Document, Limits, ReadError, Role
 from policylint.readers import pdf as pdf_reader
 from policylint.readers import read_document
 
@@ -99,14 +99,15 @@ def test_document_basics(policy: Document) -> None:
     assert policy.pages == 4
     assert policy.complete and not policy.problems
     assert policy.title == "Annual Leave Policy"
-    assert policy.blocks[1].role == TITLE and policy.blocks[1].level == 1
+    assert policy.blocks[1].role == Role.TITLE and policy.blocks[1].level == 1
 
 
 def test_header_and_footer_emitted_once_and_page_numbers_dropped(policy: Document) -> None:
-    edges = [(b.role, b.text, b.location.page, b.location.line) for b in policy.blocks if b.role in (HEADER, FOOTER)]
-    assert edges == [(HEADER, "ACME Corp - Leave Policy v3", 1, 1),
-                     (FOOTER, "Internal use only - version 1.0", 1, edges[1][3])]
-    assert policy.blocks[0].role == HEADER
+    edges = [(b.role, b.text, b.location.page, b.location.line) for b in policy.blocks
+             if b.role in Role.MARGINS]
+    assert edges == [(Role.HEADER, "ACME Corp - Leave Policy v3", 1, 1),
+                     (Role.FOOTER, "Internal use only - version 1.0", 1, edges[1][3])]
+    assert policy.blocks[0].role == Role.HEADER
     assert not any("Page 1 of" in b.text for b in policy.blocks)
 
 
@@ -119,18 +120,18 @@ def test_page_number_pattern(text: str, dropped: bool) -> None:
 
 
 def test_headings_levels_and_sections(policy: Document) -> None:
-    headings = {b.text: b for b in policy.blocks if b.role == HEADING}
+    headings = {b.text: b for b in policy.blocks if b.role == Role.HEADING}
     assert headings["1. Purpose"].level == 2
     assert headings["Who is covered"].level == 3
     assert headings["4. Part B of the rules"].level == 2
     assert headings["Who is covered"].section == ("Annual Leave Policy", "1. Purpose")
     assert headings["2. Requests"].section == ("Annual Leave Policy",)
     last = policy.blocks[-1]
-    assert last.role == PARAGRAPH and last.section == ("Annual Leave Policy", "5. Part C of the rules")
+    assert last.role == Role.PARAGRAPH and last.section == ("Annual Leave Policy", "5. Part C of the rules")
 
 
 def test_list_items_strip_markers(policy: Document) -> None:
-    items = [b for b in policy.blocks if b.role == LIST_ITEM]
+    items = [b for b in policy.blocks if b.role == Role.LIST_ITEM]
     assert [b.text for b in items] == ["full-time staff", "part-time staff, pro rata",
                                        "agency workers are not covered"]
     assert items[0].location.column == 3 and items[2].location.column == 4
@@ -249,7 +250,7 @@ def test_unicode_bullets_and_ligatures(tmp_path: Path) -> None:
     pdf.output(str(path))
     blocks = read_document(path).blocks
     assert [(b.role, b.text, b.location.column) for b in blocks] == [
-        (LIST_ITEM, "the finance team", 3), (LIST_ITEM, "office staff", 3), (LIST_ITEM, "all others", 4)]
+        (Role.LIST_ITEM, "the finance team", 3), (Role.LIST_ITEM, "office staff", 3), (Role.LIST_ITEM, "all others", 4)]
 
 
 def test_text_cleaning() -> None:

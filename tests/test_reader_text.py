@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from policylint.document import HEADING, LIST_ITEM, PARAGRAPH, TABLE_CELL, TITLE, Document, Limits, ReadError
+from policylint.document import Document, Limits, ReadError, Role
 from policylint.readers import read_document
 from policylint.readers import text as text_reader
 
@@ -90,21 +90,21 @@ def markdown(tmp_path: Path) -> Document:
 def test_markdown_blocks(markdown: Document) -> None:
     assert markdown.format == "markdown" and markdown.title == "Leave Policy"
     assert [(b.role, b.text) for b in markdown.blocks] == [
-        (TITLE, "Leave Policy"),
-        (PARAGRAPH, "Intro paragraph with emphasis, strong and code, a link here, continued on the next "
+        (Role.TITLE, "Leave Policy"),
+        (Role.PARAGRAPH, "Intro paragraph with emphasis, strong and code, a link here, continued on the next "
                     "line with snake_case_name and 5 * 3."),
-        (HEADING, "Scope"),
-        (LIST_ITEM, "first item continued item"),
-        (LIST_ITEM, "second item with bold text"),
-        (LIST_ITEM, "numbered"),
-        (LIST_ITEM, "lettered"),
-        (PARAGRAPH, "Text after the comment."),
-        (TABLE_CELL, "Name"), (TABLE_CELL, "Days"), (TABLE_CELL, "Annual"), (TABLE_CELL, "25"),
-        (TABLE_CELL, "Sick | other"),
-        (PARAGRAPH, "Quoted text here."),
-        (HEADING, "Deep heading"),
-        (HEADING, "Sub heading"),
-        (PARAGRAPH, "Final para."),
+        (Role.HEADING, "Scope"),
+        (Role.LIST_ITEM, "first item continued item"),
+        (Role.LIST_ITEM, "second item with bold text"),
+        (Role.LIST_ITEM, "numbered"),
+        (Role.LIST_ITEM, "lettered"),
+        (Role.PARAGRAPH, "Text after the comment."),
+        (Role.TABLE_CELL, "Name"), (Role.TABLE_CELL, "Days"), (Role.TABLE_CELL, "Annual"), (Role.TABLE_CELL, "25"),
+        (Role.TABLE_CELL, "Sick | other"),
+        (Role.PARAGRAPH, "Quoted text here."),
+        (Role.HEADING, "Deep heading"),
+        (Role.HEADING, "Sub heading"),
+        (Role.PARAGRAPH, "Final para."),
     ]
     _assert_chars_located(MARKDOWN, markdown)
 
@@ -140,13 +140,13 @@ def test_locations(markdown: Document) -> None:
 def test_thematic_break_after_blank_is_not_a_heading(tmp_path: Path) -> None:
     doc = _read(tmp_path, "Para one\n\n---\nPara two\n===\n")
     assert [(b.role, b.text, b.level) for b in doc.blocks] == [
-        (PARAGRAPH, "Para one", None), (HEADING, "Para two", 1)]
+        (Role.PARAGRAPH, "Para one", None), (Role.HEADING, "Para two", 1)]
     assert doc.title == "Para two"
 
 
 def test_title_role_only_for_first_block(tmp_path: Path) -> None:
     doc = _read(tmp_path, "Intro.\n\n## Part\n\n# Main\n")
-    assert [b.role for b in doc.blocks] == [PARAGRAPH, HEADING, HEADING]
+    assert [b.role for b in doc.blocks] == [Role.PARAGRAPH, Role.HEADING, Role.HEADING]
     assert doc.title == "Main"
     assert _read(tmp_path, "## Only\n\ntext\n").title == "Only"
 
@@ -177,14 +177,14 @@ def test_plain_text(tmp_path: Path) -> None:
     doc = _read(tmp_path, source, "policy.txt")
     assert doc.format == "text" and doc.title == "LEAVE POLICY"
     assert [(b.role, b.text, b.level) for b in doc.blocks] == [
-        (TITLE, "LEAVE POLICY", 1),
-        (HEADING, "1. INTRODUCTION", 1),
-        (PARAGRAPH, "This policy sets out the rules for leave.", None),
-        (LIST_ITEM, "item one continued", None),
-        (PARAGRAPH, "Not continued.", None),
-        (PARAGRAPH, "Keep *stars* and # hashes.", None),
-        (HEADING, "1.2 SCOPE AND USE", 2),
-        (PARAGRAPH, "10 DAYS OFF Short line:", None),
+        (Role.TITLE, "LEAVE POLICY", 1),
+        (Role.HEADING, "1. INTRODUCTION", 1),
+        (Role.PARAGRAPH, "This policy sets out the rules for leave.", None),
+        (Role.LIST_ITEM, "item one continued", None),
+        (Role.PARAGRAPH, "Not continued.", None),
+        (Role.PARAGRAPH, "Keep *stars* and # hashes.", None),
+        (Role.HEADING, "1.2 SCOPE AND USE", 2),
+        (Role.PARAGRAPH, "10 DAYS OFF Short line:", None),
     ]
     assert doc.blocks[-1].section == ("1. INTRODUCTION", "1.2 SCOPE AND USE")
     _assert_words_located(source, doc)

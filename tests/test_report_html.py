@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from policylint.commands.report import command
-from policylint.document import HEADING, PARAGRAPH, Block, Document, Location
+from policylint.document import Block, Document, Location, Role
 from policylint.findings import Finding
 from policylint.report import scorecard as sc
 from policylint.report.html import collect, render_html, segments
@@ -581,8 +581,8 @@ def test_contrast_meets_wcag_aa():
 
 
 def _result_and_doc(text="Dispense <script>alert(1)</script> medication & \"more\"."):
-    blocks = (Block("Peer Worker", HEADING, Location(line=1), 1, (), ()),
-              Block(text, PARAGRAPH, Location(line=3), None, ("Peer Worker",), ()))
+    blocks = (Block("Peer Worker", Role.HEADING, Location(line=1), 1, (), ()),
+              Block(text, Role.PARAGRAPH, Location(line=3), None, ("Peer Worker",), ()))
     doc = Document("org/jd.md", "markdown", blocks, title="Peer <Worker>", kind="peer-job-description",
                    kind_reason="test")
     f = Finding("PL305", "no-clinicalised-duties", "error", "org/jd.md", "Clinical task: <b>",

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 import hostile
-from policylint.document import PARAGRAPH, Limits, Location, ReadError
+from policylint.document import Limits, Location, ReadError, Role
 from policylint.readers import docx as docx_reader
 from policylint.readers import read_document
 from policylint.run import Options, check
@@ -77,7 +77,7 @@ def test_docx_text_run_over_ten_megabytes_is_text(tmp_path: Path, long_run: str)
     doc = read_document(path, Limits())
     assert time.perf_counter() - started < 60  # only catches a hang
     assert [(b.role, b.location) for b in doc.blocks] == [
-        (PARAGRAPH, Location(paragraph=1, part="body")), (PARAGRAPH, Location(paragraph=2, part="body"))]
+        (Role.PARAGRAPH, Location(paragraph=1, part="body")), (Role.PARAGRAPH, Location(paragraph=2, part="body"))]
     assert doc.blocks[0].text == long_run
     assert doc.blocks[1].text == "Closing words."
     assert doc.problems == () and doc.complete
@@ -237,7 +237,7 @@ def test_hidden_text_objects_are_not_read(hidden_pdfs: dict[str, Path], how: str
     doc = read_document(hidden_pdfs[how], Limits())
     assert time.perf_counter() - started < 60  # only catches a hang
     assert [(b.role, b.text, b.location) for b in doc.blocks] == [
-        (PARAGRAPH, VISIBLE, Location(page=1, line=1, column=1))]
+        (Role.PARAGRAPH, VISIBLE, Location(page=1, line=1, column=1))]
     assert doc.problems == ()
 
 
@@ -256,7 +256,7 @@ def test_text_drawn_over_itself_does_not_set_the_body_size(tmp_path: Path) -> No
     path = tmp_path / "overprinted.pdf"
     path.write_bytes(pdf_bytes([line(VISIBLE, 72, 720) + f"BT /F1 8 Tf 300 400 Td {words} ET\n"]))
     doc = read_document(path, Limits())
-    assert doc.blocks[0].role == PARAGRAPH and doc.blocks[0].text == VISIBLE
+    assert doc.blocks[0].role == Role.PARAGRAPH and doc.blocks[0].text == VISIBLE
 
 
 BODY = ("Staff must record their hours in the rostering system each week.",
@@ -306,4 +306,4 @@ def test_white_text_is_read_against_paint_only(tmp_path: Path) -> None:
     texts = [b.text for b in doc.blocks]
     assert "Role purpose" in texts
     assert not any("Hidden instruction" in t for t in texts)
-    assert [b.role for b in doc.blocks if b.text.startswith("Staff must")] == [PARAGRAPH]
+    assert [b.role for b in doc.blocks if b.text.startswith("Staff must")] == [Role.PARAGRAPH]

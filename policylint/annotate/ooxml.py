@@ -8,26 +8,30 @@ from __future__ import annotations
 from lxml import etree
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-_M = "http://schemas.openxmlformats.org/officeDocument/2006/math"
-_XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+MATH = "http://schemas.openxmlformats.org/officeDocument/2006/math"
 
 
-def _w(local: str) -> str:
+def w(local: str) -> str:
+    """The Clark name (``{namespace}local``) of a ``w:`` element or attribute."""
     return f"{{{_W}}}{local}"
 
 
-_P, _R, _T, _RPR, _PPR, _PSTYLE = _w("p"), _w("r"), _w("t"), _w("rPr"), _w("pPr"), _w("pStyle")
-_DEL, _INS, _DELTEXT, _BODY = _w("del"), _w("ins"), _w("delText"), _w("body")
-_ID, _AUTHOR = _w("id"), _w("author")
-_RANGE_START, _RANGE_END, _REFERENCE = _w("commentRangeStart"), _w("commentRangeEnd"), _w("commentReference")
-_FLDCHAR, _INSTR = _w("fldChar"), _w("instrText")
-_M_R, _M_RPR = f"{{{_M}}}r", f"{{{_M}}}rPr"
-_TXBX, _DOCUMENT = _w("txbxContent"), _w("document")
-_FOOTNOTE, _ENDNOTE = _w("footnote"), _w("endnote")
-_FOOTNOTE_REF, _ENDNOTE_REF = _w("footnoteReference"), _w("endnoteReference")
+class W:
+    """Tag and attribute names in Clark notation, as lxml compares them."""
+
+    P, R, T, RPR, PPR, PSTYLE = w("p"), w("r"), w("t"), w("rPr"), w("pPr"), w("pStyle")
+    DEL, INS, DELTEXT, BODY = w("del"), w("ins"), w("delText"), w("body")
+    ID, AUTHOR = w("id"), w("author")
+    RANGE_START, RANGE_END, REFERENCE = w("commentRangeStart"), w("commentRangeEnd"), w("commentReference")
+    FLDCHAR, INSTR = w("fldChar"), w("instrText")
+    M_R, M_RPR = f"{{{MATH}}}r", f"{{{MATH}}}rPr"
+    TXBX, DOCUMENT = w("txbxContent"), w("document")
+    FOOTNOTE, ENDNOTE = w("footnote"), w("endnote")
+    FOOTNOTE_REF, ENDNOTE_REF = w("footnoteReference"), w("endnoteReference")
+    XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 
-def _element(tag: str, attrs: dict[str, str] | None = None) -> etree._Element:
+def element(tag: str, attrs: dict[str, str] | None = None) -> etree._Element:
     from docx.oxml import OxmlElement
 
     el = OxmlElement(_prefixed(tag))
@@ -41,13 +45,13 @@ def _prefixed(clark: str) -> str:
     return f"w:{local}" if ns == _W else local
 
 
-def _drop(el: etree._Element) -> None:
+def drop(el: etree._Element) -> None:
     parent = el.getparent()
     if parent is not None:
         parent.remove(el)
 
 
-def _ancestor(el: etree._Element, tag: str) -> etree._Element | None:
+def ancestor(el: etree._Element, tag: str) -> etree._Element | None:
     parent = el.getparent()
     while parent is not None and parent.tag != tag:
         parent = parent.getparent()

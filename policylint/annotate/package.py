@@ -13,23 +13,7 @@ from typing import TYPE_CHECKING, cast
 
 from lxml import etree
 
-from policylint.annotate.ooxml import (
-    _AUTHOR,
-    _DEL,
-    _DELTEXT,
-    _ID,
-    _INS,
-    _P,
-    _R,
-    _RANGE_END,
-    _RANGE_START,
-    _REFERENCE,
-    _RPR,
-    _T,
-    _ancestor,
-    _drop,
-    _w,
-)
+from policylint.annotate.ooxml import W, ancestor, drop, w
 from policylint.readers.docx import ParagraphText
 
 if TYPE_CHECKING:
@@ -81,7 +65,7 @@ class _Package:
         if root is None:
             return None
         if name not in self._paragraphs:
-            self._paragraphs[name] = list(root.iter(_P))
+            self._paragraphs[name] = list(root.iter(W.P))
         found = self._paragraphs[name]
         return found[index] if 0 <= index < len(found) else None
 
@@ -118,22 +102,22 @@ def remove_own(pkg: _Package) -> Cleanup:
     comments_part = _comments_part(pkg.wdoc)
     if comments_part is not None:
         root = comments_part.element
-        for comment in list(root.iterchildren(_w("comment"))):
-            if comment.get(_AUTHOR) == AUTHOR:
-                ids.add(comment.get(_ID, ""))
+        for comment in list(root.iterchildren(w("comment"))):
+            if comment.get(W.AUTHOR) == AUTHOR:
+                ids.add(comment.get(W.ID, ""))
                 para_ids.update(_attr_values(comment, "paraId"))
                 root.remove(comment)
                 done.comments += 1
     if ids:
         for el in list(pkg.all_elements()):
-            if el.tag in (_RANGE_START, _RANGE_END) and el.get(_ID) in ids:
-                _drop(el)
-            elif el.tag == _REFERENCE and el.get(_ID) in ids:
+            if el.tag in (W.RANGE_START, W.RANGE_END) and el.get(W.ID) in ids:
+                drop(el)
+            elif el.tag == W.REFERENCE and el.get(W.ID) in ids:
                 run = el.getparent()
-                if run is not None and run.tag == _R and all(c is el or c.tag == _RPR for c in run):
-                    _drop(run)
+                if run is not None and run.tag == W.R and all(c is el or c.tag == W.RPR for c in run):
+                    drop(run)
                 else:
-                    _drop(el)
+                    drop(el)
         _forget_extended(pkg.wdoc, para_ids)
     done.changes = _reject_own_changes(pkg)
     return done
@@ -189,25 +173,25 @@ def _reject_own_changes(pkg: _Package) -> int:
     inserted words go, and a paragraph it inserted goes when nothing else is in it."""
     count = 0
     for root in pkg.roots.values():
-        own = [el for el in root.iter(_INS, _DEL) if el.get(_AUTHOR) == AUTHOR]
-        marks = [el for el in own if el.getparent() is not None and el.getparent().tag == _RPR]
+        own = [el for el in root.iter(W.INS, W.DEL) if el.get(W.AUTHOR) == AUTHOR]
+        marks = [el for el in own if el.getparent() is not None and el.getparent().tag == W.RPR]
         for el in own:
             if any(el is m for m in marks):
                 continue
             count += 1
-            if el.tag == _INS:
-                _drop(el)
+            if el.tag == W.INS:
+                drop(el)
             else:
-                for t in el.iter(_DELTEXT):
-                    t.tag = _T
+                for t in el.iter(W.DELTEXT):
+                    t.tag = W.T
                 for child in list(el):
                     el.addprevious(child)
-                _drop(el)
+                drop(el)
         for mark in marks:
             count += 1
-            p = _ancestor(mark, _P)
-            if p is not None and not ParagraphText(p).text and p.find(f".//{_INS}") is mark:
-                _drop(p)
+            p = ancestor(mark, W.P)
+            if p is not None and not ParagraphText(p).text and p.find(f".//{W.INS}") is mark:
+                drop(p)
             else:
-                _drop(mark)
+                drop(mark)
     return count

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, TypeAlias
 from lxml import etree
 
 from policylint.annotate.wording import _diff, wording
-from policylint.document import HEADING, TITLE, Document
+from policylint.document import Document, Role
 from policylint.findings import Finding
 
 if TYPE_CHECKING:
@@ -82,7 +82,7 @@ class _Planner:
 
     def title_block(self) -> int:
         blocks = self.doc.blocks
-        for role in (TITLE, HEADING):
+        for role in (Role.TITLE, Role.HEADING):
             for i, b in enumerate(blocks):
                 if b.role == role and b.location.part in (None, "body"):
                     return i
@@ -122,10 +122,10 @@ class _Planner:
         b = blocks[block]
         if b.location.part not in (None, "body"):
             return None
-        level = b.level if b.role == HEADING and b.level else 0
-        if b.role not in (HEADING, TITLE):  # a paragraph: the section it is in
+        level = b.level if b.role == Role.HEADING and b.level else 0
+        if b.role not in (Role.HEADING, Role.TITLE):  # a paragraph: the section it is in
             for i in range(block - 1, -1, -1):
-                if blocks[i].role == HEADING and blocks[i].level:
+                if blocks[i].role == Role.HEADING and blocks[i].level:
                     return self._section_end(i)
             level = 0
         last = block
@@ -133,7 +133,7 @@ class _Planner:
             bi = blocks[i]
             if bi.location.part not in (None, "body"):
                 break
-            if bi.role == HEADING and (bi.level or 1) <= level:
+            if bi.role == Role.HEADING and (bi.level or 1) <= level:
                 break
             last = i
         return last
@@ -168,7 +168,7 @@ class _Planner:
                 level = None
                 if w.section:
                     anchor = self.doc.blocks[where.block]
-                    level = (anchor.level or 0) + 1 if anchor.role == HEADING else 1
+                    level = (anchor.level or 0) + 1 if anchor.role == Role.HEADING else 1
                 additions.append(_Addition(f, after, w.text, w.section, level))
                 self._proposed.add(said)
                 return

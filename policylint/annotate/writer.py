@@ -16,42 +16,11 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
-from policylint.annotate.ooxml import (
-    _AUTHOR,
-    _BODY,
-    _DEL,
-    _DELTEXT,
-    _DOCUMENT,
-    _ENDNOTE,
-    _ENDNOTE_REF,
-    _FLDCHAR,
-    _FOOTNOTE,
-    _FOOTNOTE_REF,
-    _ID,
-    _INS,
-    _INSTR,
-    _M,
-    _M_R,
-    _M_RPR,
-    _P,
-    _PPR,
-    _PSTYLE,
-    _R,
-    _RANGE_END,
-    _RANGE_START,
-    _REFERENCE,
-    _RPR,
-    _T,
-    _TXBX,
-    _XML_SPACE,
-    _ancestor,
-    _element,
-    _w,
-)
+from policylint.annotate.ooxml import MATH, W, ancestor, element, w
 from policylint.annotate.package import AUTHOR, INITIALS, _comments_part, _Package, remove_own
 from policylint.annotate.plan import _Addition, _Change, _Comment, _Located, _Planner
 from policylint.annotate.wording import comment_text
-from policylint.document import HEADING, PARAGRAPH, TITLE, Document
+from policylint.document import Document, Role
 from policylint.findings import Finding
 from policylint.readers.docx import ParagraphText
 
@@ -61,10 +30,10 @@ if TYPE_CHECKING:
     from policylint.engine.analyse import Analysed
 
 # Containers in which a run may be wrapped in w:del / preceded by w:ins.
-_CHANGE_PARENTS = {_P, _w("hyperlink"), _w("sdtContent"), _w("smartTag"), _w("customXml")}
+_CHANGE_PARENTS = {W.P, w("hyperlink"), w("sdtContent"), w("smartTag"), w("customXml")}
 # What may sit between the runs of a tracked deletion.
-_IN_DELETION = {_R, _RANGE_START, _RANGE_END, _w("bookmarkStart"), _w("bookmarkEnd"), _w("proofErr"),
-                _w("permStart"), _w("permEnd")}
+_IN_DELETION = {W.R, W.RANGE_START, W.RANGE_END, w("bookmarkStart"), w("bookmarkEnd"), w("proofErr"),
+                w("permStart"), w("permEnd")}
 
 
 # -- splitting runs -------------------------------------------------------------
@@ -81,9 +50,9 @@ def _split_before(pt: ParagraphText, raw: int) -> None:
         return  # the paragraph's end: nothing to separate
     el, k = piece.element, raw - piece.start
     run = el.getparent()
-    if run is None or run.tag not in (_R, _M_R):
+    if run is None or run.tag not in (W.R, W.M_R):
         raise _Unanchorable(f"text in <{etree.QName(run).localname if run is not None else '?'}>")
-    content = [c for c in run if c.tag not in (_RPR, _M_RPR)]
+    content = [c for c in run if c.tag not in (W.RPR, W.M_RPR)]
     i = content.index(el)
     if k > 0:
         # The element's text now (an earlier split may have shortened it; the
@@ -91,11 +60,11 @@ def _split_before(pt: ParagraphText, raw: int) -> None:
         text = (el.text or "") + "".join(child.tail or "" for child in el)
         right = run.makeelement(el.tag, dict(el.attrib))
         right.text = text[k:]
-        right.set(_XML_SPACE, "preserve")
+        right.set(W.XML_SPACE, "preserve")
         for child in list(el):
             el.remove(child)
         el.text = text[:k]
-        el.set(_XML_SPACE, "preserve")
+        el.set(W.XML_SPACE, "preserve")
         el.addnext(right)
         content.insert(i + 1, right)
         i += 1
@@ -103,7 +72,7 @@ def _split_before(pt: ParagraphText, raw: int) -> None:
         return
     new = run.makeelement(run.tag, dict(run.attrib))
     for props in run:
-        if props.tag in (_RPR, _M_RPR):
+        if props.tag in (W.RPR, W.M_RPR):
             new.append(copy.deepcopy(props))
     for child in content[i:]:
         new.append(child)
@@ -114,7 +83,7 @@ def _unit(run: etree._Element) -> etree._Element:
     """What comment marks go around: the run, or for Office Math the whole
     equation (marks cannot sit inside m:oMath)."""
     unit = run
-    while unit.getparent() is not None and str(unit.getparent().tag).startswith(f"{{{_M}}}"):
+    while unit.getparent() is not None and str(unit.getparent().tag).startswith(f"{{{MATH}}}"):
         unit = unit.getparent()
     return unit
 
@@ -129,7 +98,7 @@ def _runs_for(pt: ParagraphText, start: int, end: int) -> tuple[etree._Element, 
 
 
 def _is_reference_run(el: etree._Element) -> bool:
-    return el.tag == _R and el.find(_REFERENCE) is not None
+    return el.tag == W.R and el.find(W.REFERENCE) is not None
 
 
 # -- the annotator ----------------------------------------------------------------
@@ -221,7 +190,7 @@ class _Writer:
             assert pt.text == self.doc.blocks[block].text
             for item in items:
                 item.first, item.last = _runs_for(pt, item.where.start, item.where.end)
-                item.wider = item.first.tag != _R or item.last.tag != _R
+                item.wider = item.first.tag != W.R or item.last.tag != W.R
         except _Unanchorable:
             for item in items:
                 item.first = item.last = None
@@ -232,7 +201,7 @@ class _Writer:
             p = self.pkg.paragraph(self.doc.blocks[block].handle)
             if p is None:
                 continue
-            runs = [r for r in p.iter(_R) if _ancestor(r, _P) is p]
+            runs = [r for r in p.iter(W.R) if ancestor(r, W.P) is p]
             if runs:
                 return runs[0], runs[-1]
         return None, None
@@ -243,7 +212,7 @@ class _Writer:
             comments = _comments_part(self.pkg.wdoc)
             elements = [*self.pkg.all_elements(), *(comments.element.iter() if comments is not None else ())]
             self._next_id = 1 + max((int(v) for el in elements
-                                     if (v := el.get(_ID)) is not None and v.isdigit()), default=0)
+                                     if (v := el.get(W.ID)) is not None and v.isdigit()), default=0)
         self._next_id += 1
         return str(self._next_id - 1)
 
@@ -261,17 +230,17 @@ class _Writer:
         for line in lines[1:]:
             comment.add_paragraph(line)
         cid = str(comment.comment_id)
-        first.addprevious(_element(_RANGE_START, {_ID: cid}))
-        end = _element(_RANGE_END, {_ID: cid})
+        first.addprevious(element(W.RANGE_START, {W.ID: cid}))
+        end = element(W.RANGE_END, {W.ID: cid})
         last.addnext(end)
-        ref = _element(_R)
-        rpr = _element(_RPR)
-        rpr.append(_element(_w("rStyle"), {_w("val"): "CommentReference"}))
+        ref = element(W.R)
+        rpr = element(W.RPR)
+        rpr.append(element(w("rStyle"), {w("val"): "CommentReference"}))
         ref.append(rpr)
-        ref.append(_element(_REFERENCE, {_ID: cid}))
+        ref.append(element(W.REFERENCE, {W.ID: cid}))
         if home is None:
             end.addnext(ref)
-        elif home.tag == _P:
+        elif home.tag == W.P:
             home.append(ref)
         else:
             home.addnext(ref)
@@ -284,33 +253,33 @@ class _Writer:
         box = None
         node = el
         while node is not None:
-            if node.tag == _TXBX:
+            if node.tag == W.TXBX:
                 box = node
             node = node.getparent()
         root = el.getroottree().getroot()
-        if root.tag == _DOCUMENT:
+        if root.tag == W.DOCUMENT:
             if box is None:
                 return None, None
-            run = _ancestor(box, _R)
-            while run is not None and (outer := _ancestor(run, _TXBX)) is not None:
-                run = _ancestor(outer, _R)
+            run = ancestor(box, W.R)
+            while run is not None and (outer := ancestor(run, W.TXBX)) is not None:
+                run = ancestor(outer, W.R)
             return run, "text box"
-        for tag, ref_tag, where in ((_FOOTNOTE, _FOOTNOTE_REF, "footnote"), (_ENDNOTE, _ENDNOTE_REF, "endnote")):
-            note = el if el.tag == tag else _ancestor(el, tag)
+        for tag, ref_tag, where in ((W.FOOTNOTE, W.FOOTNOTE_REF, "footnote"), (W.ENDNOTE, W.ENDNOTE_REF, "endnote")):
+            note = el if el.tag == tag else ancestor(el, tag)
             if note is not None:
                 body = self.pkg.wdoc.element
-                ref = next((r for r in body.iter(ref_tag) if r.get(_ID) == note.get(_ID)), None)
+                ref = next((r for r in body.iter(ref_tag) if r.get(W.ID) == note.get(W.ID)), None)
                 if ref is not None and ref.getparent() is not None:
                     return ref.getparent(), where
                 return self._title_paragraph(), where
-        where = {_w("hdr"): "page header", _w("ftr"): "page footer"}.get(root.tag, "margin")
+        where = {w("hdr"): "page header", w("ftr"): "page footer"}.get(root.tag, "margin")
         return self._title_paragraph(), where
 
     def _title_paragraph(self) -> etree._Element | None:
         return self.pkg.paragraph(self.doc.blocks[self.plan.title_block()].handle)
 
     def _tracked(self, tag: str) -> etree._Element:
-        return _element(tag, {_ID: self._new_id(), _AUTHOR: AUTHOR, _w("date"): self.stamp})
+        return element(tag, {W.ID: self._new_id(), W.AUTHOR: AUTHOR, w("date"): self.stamp})
 
     def _change(self, ch: _Change) -> int:
         first, last = ch.first, ch.last
@@ -328,33 +297,33 @@ class _Writer:
         for el in seq:
             if el.tag not in _IN_DELETION:
                 return 0
-            if el.tag == _R and (el.find(_FLDCHAR) is not None or el.find(_INSTR) is not None):
+            if el.tag == W.R and (el.find(W.FLDCHAR) is not None or el.find(W.INSTR) is not None):
                 return 0
-        deletion = self._tracked(_DEL)
+        deletion = self._tracked(W.DEL)
         first.addprevious(deletion)
         for el in seq:
             deletion.append(el)
-        for t in deletion.iter(_T):
-            t.tag = _DELTEXT
+        for t in deletion.iter(W.T):
+            t.tag = W.DELTEXT
         # A comment's reference mark must not be deleted with the words, and
         # comments ending with the old words end before the new ones.
         after = deletion
-        for ref in list(deletion.iter(_REFERENCE)):
+        for ref in list(deletion.iter(W.REFERENCE)):
             run = ref.getparent()
             after.addnext(run)
             after = run
-        while after.getnext() is not None and (after.getnext().tag == _RANGE_END
+        while after.getnext() is not None and (after.getnext().tag == W.RANGE_END
                                                 or _is_reference_run(after.getnext())):
             after = after.getnext()
         if ch.text:
-            insertion = self._tracked(_INS)
-            run = _element(_R)
-            props = first.find(_RPR)
+            insertion = self._tracked(W.INS)
+            run = element(W.R)
+            props = first.find(W.RPR)
             if props is not None:
                 run.append(copy.deepcopy(props))
-            t = _element(_T)
+            t = element(W.T)
             t.text = ch.text
-            t.set(_XML_SPACE, "preserve")
+            t.set(W.XML_SPACE, "preserve")
             run.append(t)
             insertion.append(run)
             after.addnext(insertion)
@@ -368,7 +337,7 @@ class _Writer:
             if p is None:
                 continue
             top = p
-            while top.getparent() is not None and top.getparent().tag != _BODY:
+            while top.getparent() is not None and top.getparent().tag != W.BODY:
                 top = top.getparent()
             if top.getparent() is None:
                 continue
@@ -385,19 +354,19 @@ class _Writer:
         return count
 
     def _paragraph(self, text: str, style: str | None) -> etree._Element:
-        p = _element(_P)
-        ppr = _element(_PPR)
+        p = element(W.P)
+        ppr = element(W.PPR)
         if style:
-            ppr.append(_element(_PSTYLE, {_w("val"): style}))
-        rpr = _element(_RPR)
-        rpr.append(self._tracked(_INS))
+            ppr.append(element(W.PSTYLE, {w("val"): style}))
+        rpr = element(W.RPR)
+        rpr.append(self._tracked(W.INS))
         ppr.append(rpr)
         p.append(ppr)
-        insertion = self._tracked(_INS)
-        run = _element(_R)
-        t = _element(_T)
+        insertion = self._tracked(W.INS)
+        run = element(W.R)
+        t = element(W.T)
         t.text = text
-        t.set(_XML_SPACE, "preserve")
+        t.set(W.XML_SPACE, "preserve")
         run.append(t)
         insertion.append(run)
         p.append(insertion)
@@ -405,21 +374,21 @@ class _Writer:
 
     def _style_of(self, block: int) -> str | None:
         p = self.pkg.paragraph(self.doc.blocks[block].handle)
-        style = p.find(f"{_PPR}/{_PSTYLE}") if p is not None else None
-        return style.get(_w("val")) if style is not None else None
+        style = p.find(f"{W.PPR}/{W.PSTYLE}") if p is not None else None
+        return style.get(w("val")) if style is not None else None
 
     def _body_style(self, last: int) -> str | None:
         """The style of the last plain paragraph up to ``last``."""
         for i in range(last, -1, -1):
             b = self.doc.blocks[i]
-            if b.role == PARAGRAPH and b.location.part in (None, "body") and b.cell is None:
+            if b.role == Role.PARAGRAPH and b.location.part in (None, "body") and b.cell is None:
                 return self._style_of(i)
-            if b.role in (HEADING, TITLE):
+            if b.role in (Role.HEADING, Role.TITLE):
                 break
         return None
 
     def _heading_style(self, level: int | None) -> str | None:
-        headings = [(b.level or 9, i) for i, b in enumerate(self.doc.blocks) if b.role == HEADING]
+        headings = [(b.level or 9, i) for i, b in enumerate(self.doc.blocks) if b.role == Role.HEADING]
         if not headings:
             return None
         exact = [i for lvl, i in headings if lvl == level]

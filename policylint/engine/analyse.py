@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from policylint.document import HEADING, LIST_ITEM, TITLE, Block, Document
+from policylint.document import Block, Document, Role
 from policylint.engine import context
 from policylint.engine.patterns import covered, select, sets_matched
 from policylint.limits import Deadline
@@ -45,7 +45,7 @@ class Analysed:
 
     def body(self) -> Iterator[AnalysedBlock]:
         """Blocks that are text of the document (not its title or headings)."""
-        return (b for b in self.blocks if b.block.role not in (HEADING, TITLE))
+        return (b for b in self.blocks if b.block.role not in (Role.HEADING, Role.TITLE))
 
     def hits(self, phrases: PhraseSet, body: bool = False) -> Iterator[tuple[AnalysedBlock, tuple[int, int, int]]]:
         """Each (block, match) of a PhraseSet, in document order; only the
@@ -59,20 +59,20 @@ class Analysed:
         blocks = self.blocks if self.blocks and not covered(self.blocks[0].doc, phrases.id) \
             else index.get(phrases.id, ())
         for b in blocks:
-            if body and b.block.role in (HEADING, TITLE):
+            if body and b.block.role in (Role.HEADING, Role.TITLE):
                 continue
             for match in phrases.matches(b.doc):
                 yield b, match
 
     def find_heading(self, pattern: re.Pattern[str]) -> AnalysedBlock | None:
         for b in self.blocks:
-            if b.block.role in (HEADING, TITLE) and pattern.search(b.block.text):
+            if b.block.role in (Role.HEADING, Role.TITLE) and pattern.search(b.block.text):
                 return b
         return None
 
     def first_block(self) -> AnalysedBlock | None:
         for b in self.blocks:
-            if b.block.role in (TITLE, HEADING):
+            if b.block.role in (Role.TITLE, Role.HEADING):
                 return b
         return self.blocks[0] if self.blocks else None
 
@@ -100,13 +100,13 @@ def _lead_ins(blocks: tuple[Block, ...]) -> list[str]:
                 parts.append(cells.get((table, 0, col), ""))
             out[i] = " | ".join(p for p in parts if p)
             continue
-        if b.role == LIST_ITEM:
+        if b.role == Role.LIST_ITEM:
             out[i] = last_intro
             continue
-        if b.role in (HEADING, TITLE):
+        if b.role in (Role.HEADING, Role.TITLE):
             last_intro = ""
             continue
-        prev_short = i > 0 and _short(blocks[i - 1].text) and blocks[i - 1].role not in (HEADING, TITLE)
+        prev_short = i > 0 and _short(blocks[i - 1].text) and blocks[i - 1].role not in (Role.HEADING, Role.TITLE)
         out[i] = blocks[i - 1].text if prev_short and blocks[i - 1].cell is None else ""
         last_intro = b.text if (b.text.rstrip().endswith(":") or _short(b.text)) else ""
     return out

@@ -50,12 +50,12 @@ Runs of tabs (``w:tab``, ``w:ptab`` or a tab character) become one space;
 ``w:br``/``w:cr`` a space; ``w:sym`` its character unless it is a
 private-use (symbol font) code point.
 
-Roles: style "Title" -> TITLE; style "heading N" / style id ``HeadingN`` /
-``w:outlineLvl`` (direct or from the style chain) -> HEADING; numbering
-(direct or from the style chain) or a style named "List ..." -> LIST_ITEM;
-otherwise TABLE_CELL, TEXTBOX or PARAGRAPH after the innermost container.
-Header, footer and note paragraphs always get HEADER, FOOTER, FOOTNOTE or
-ENDNOTE.
+Roles: style "Title" -> Role.TITLE; style "heading N" / style id ``HeadingN`` /
+``w:outlineLvl`` (direct or from the style chain) -> Role.HEADING; numbering
+(direct or from the style chain) or a style named "List ..." -> Role.LIST_ITEM;
+otherwise Role.TABLE_CELL, Role.TEXTBOX or Role.PARAGRAPH after the innermost container.
+Header, footer and note paragraphs always get Role.HEADER, Role.FOOTER, Role.FOOTNOTE or
+Role.ENDNOTE.
 
 Heuristic headings: only in a document with no styled heading at all, a body
 paragraph outside tables and text boxes whose text runs are all bold, with at
@@ -66,7 +66,7 @@ lines is a form or a list of emphasised statements, not a heading).
 
 ``Block.section``: the texts of the body headings in force above a body block
 (for a heading, its parents); header, footer and note blocks have ``()``.
-``Document.title``: the first TITLE block, else the core-properties title
+``Document.title``: the first Role.TITLE block, else the core-properties title
 (unless it is a file name such as "Normal.dot"), else the first heading.
 
 Not read (reported as PL007 problems, ``complete=False``): ``w:altChunk``
@@ -112,25 +112,7 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from policylint.document import (
-    ENDNOTE,
-    FOOTER,
-    FOOTNOTE,
-    HEADER,
-    HEADING,
-    LIST_ITEM,
-    PARAGRAPH,
-    TABLE_CELL,
-    TEXTBOX,
-    TITLE,
-    Block,
-    Directive,
-    Document,
-    Limits,
-    Location,
-    Problem,
-    ReadError,
-)
+from policylint.document import Block, Directive, Document, Limits, Location, Problem, ReadError, Role
 from policylint.limits import PackageGuard
 from policylint.limits import hint as limit_hint
 
@@ -516,24 +498,24 @@ class _Styles:
         return _val(p.find(_PPR), _PSTYLE) or self.default_paragraph
 
     def classify(self, p: etree._Element, sid: str | None) -> tuple[str | None, int | None]:
-        """(TITLE | HEADING | LIST_ITEM | None, heading level) for a body paragraph."""
+        """(Role.TITLE | Role.HEADING | Role.LIST_ITEM | None, heading level) for a body paragraph."""
         style = self.by_id.get(sid) if sid else None
         name = style.name if style else ""
         if name == "title" or sid == "Title":
-            return TITLE, None
+            return Role.TITLE, None
         match = _HEADING_NAME.fullmatch(name) or _HEADING_ID.fullmatch(sid or "")
         if match:
-            return HEADING, int(match.group(1))
+            return Role.HEADING, int(match.group(1))
         ppr = p.find(_PPR)
         direct = ppr.find(_OUTLINE) if ppr is not None else None
         outline = (_int(direct.get(_VAL)) if direct is not None
                    else self._inherited(sid, lambda s: s.outline))
         if outline is not None and 0 <= outline < 9:  # 9 is "body text"
-            return HEADING, outline + 1
+            return Role.HEADING, outline + 1
         num = ppr.find(f"{_NUMPR}/{_NUMID}") if ppr is not None else None
         num_id = num.get(_VAL) if num is not None else self._inherited(sid, lambda s: s.num_id)
         if num_id not in (None, "0") or _LIST_NAME.match(name):
-            return LIST_ITEM, None
+            return Role.LIST_ITEM, None
         return None, None
 
     def run_bold(self, run: etree._Element, sid: str | None) -> bool:
@@ -556,7 +538,7 @@ class _Where:
     part: str  # Location.part
     partname: str
     index: dict[etree._Element, int]  # w:p element -> handle index
-    fixed_role: str | None = None  # HEADER, FOOTER, FOOTNOTE, ENDNOTE
+    fixed_role: str | None = None  # Role.HEADER, Role.FOOTER, Role.FOOTNOTE, Role.ENDNOTE
 
 
 @dataclass
@@ -791,10 +773,10 @@ class _Reader:
                 self.styles = _Styles(styles)
         body = root.find(_BODY)
         if body is not None:
-            self._walk(body, _Where("body", main, _index(root)), PARAGRAPH)
+            self._walk(body, _Where("body", main, _index(root)), Role.PARAGRAPH)
             self._headers_footers(body, rels)
-        for suffix, part, role in (("/footnotes", "footnote", FOOTNOTE),
-                                   ("/endnotes", "endnote", ENDNOTE)):
+        for suffix, part, role in (("/footnotes", "footnote", Role.FOOTNOTE),
+                                   ("/endnotes", "endnote", Role.ENDNOTE)):
             for rel in _by_type(rels, suffix)[:1]:
                 self._notes(rel.target, part, role)
         blocks = self._finish()
@@ -828,7 +810,7 @@ class _Reader:
                         self._problem(f"a {part} reference has no relationship", part)
                     elif rel.target not in found[part]:
                         found[part].append(rel.target)
-        for part, role in (("header", HEADER), ("footer", FOOTER)):
+        for part, role in (("header", Role.HEADER), ("footer", Role.FOOTER)):
             for partname in found[part]:
                 root = self._part(partname, part)
                 if root is not None:
@@ -855,7 +837,7 @@ class _Reader:
             elif tag == _TBL:
                 self._table(child, where)
             elif tag == _TXBX:
-                self._walk(child, where, TEXTBOX)
+                self._walk(child, where, Role.TEXTBOX)
             elif tag == _AC:
                 branch = _branch(child)
                 if branch is not None:
@@ -879,7 +861,7 @@ class _Reader:
                 if _ancestor_row(tc) is not tr:
                     continue
                 self._cell = (number, row, col)
-                self._walk(tc, where, TABLE_CELL)
+                self._walk(tc, where, Role.TABLE_CELL)
                 span = tc.find(f"{_w('tcPr')}/{_w('gridSpan')}")
                 col += (_int(span.get(_VAL)) or 1) if span is not None else 1
         self._cell = outer
@@ -895,7 +877,7 @@ class _Reader:
         elif inline.marks:
             self._loose_marks(inline.marks)
         for box in inline.boxes:
-            self._walk(box, where, TEXTBOX)
+            self._walk(box, where, Role.TEXTBOX)
 
     def _emit(self, p: etree._Element, text: str, inline: _Inline, where: _Where,
               role: str) -> None:
@@ -913,12 +895,12 @@ class _Reader:
             kind, level = self.styles.classify(p, sid)
             if kind is not None:
                 role = kind
-            elif role == PARAGRAPH and _looks_like_heading(text):
+            elif role == Role.PARAGRAPH and _looks_like_heading(text):
                 candidate = bool(inline.runs) and all(
                     run.tag == _R_RUN and self.styles.run_bold(run, sid) for run in inline.runs)
         self.items.append(_Item(text, role, level, where.part,
                                 (where.partname, where.index[p]), candidate,
-                                self._cell if role == TABLE_CELL else None))
+                                self._cell if role == Role.TABLE_CELL else None))
 
     # -- comments --------------------------------------------------------------
 
@@ -986,18 +968,18 @@ class _Reader:
     def _finish(self) -> tuple[Block, ...]:
         """Apply heuristic headings, section chains and locations."""
         items = self.items
-        if not any(item.role == HEADING for item in items):
+        if not any(item.role == Role.HEADING for item in items):
             body = [item for item in items if item.part == "body"]
             flags = [False, *(item.bold_candidate for item in body), False]
             for i, item in enumerate(body, start=1):
                 if flags[i] and not flags[i - 1] and not flags[i + 1]:
-                    item.role, item.level = HEADING, _HEURISTIC_LEVEL
+                    item.role, item.level = Role.HEADING, _HEURISTIC_LEVEL
         blocks = []
         chain: list[tuple[int, str]] = []
         for number, item in enumerate(items, start=1):
             section: tuple[str, ...] = ()
             if item.part == "body":
-                if item.role == HEADING and item.level is not None:
+                if item.role == Role.HEADING and item.level is not None:
                     chain = [(lvl, t) for lvl, t in chain if lvl < item.level]
                     section = tuple(t for _, t in chain)
                     chain.append((item.level, item.text))
@@ -1010,13 +992,13 @@ class _Reader:
         return tuple(blocks)
 
     def _title(self, blocks: tuple[Block, ...]) -> str | None:
-        first_title = next((b.text for b in blocks if b.role == TITLE), None)
+        first_title = next((b.text for b in blocks if b.role == Role.TITLE), None)
         if first_title:
             return first_title
         core = self._core_title()
         if core:
             return core
-        return next((b.text for b in blocks if b.role == HEADING), None)
+        return next((b.text for b in blocks if b.role == Role.HEADING), None)
 
     def _core_title(self) -> str | None:
         for rel in _by_type(self.pkg.rels("/"), "/core-properties")[:1]:

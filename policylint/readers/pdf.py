@@ -44,20 +44,7 @@ from typing import Any
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from policylint.document import (
-    FOOTER,
-    HEADER,
-    HEADING,
-    LIST_ITEM,
-    PARAGRAPH,
-    TITLE,
-    Block,
-    Document,
-    Limits,
-    Location,
-    Problem,
-    ReadError,
-)
+from policylint.document import Block, Document, Limits, Location, Problem, ReadError, Role
 from policylint.limits import Deadline, hint
 
 # Line breaks in PDFium's page text; U+FFFE is a hyphen PDFium found at a line end.
@@ -134,7 +121,7 @@ class _Group:
 
     lines: list[_Line]
     marker: int = 0  # length of the list marker stripped from the first line
-    role: str = PARAGRAPH
+    role: str = Role.PARAGRAPH
     level: int | None = None
 
     @property
@@ -187,7 +174,7 @@ def read(path: Path, limits: Limits) -> Document:
     if len(blocks) > limits.max_blocks:
         raise ReadError("PL005", f"PDF has {len(blocks):,} blocks, over the limit of {limits.max_blocks:,}",
                         hint("max_blocks"))
-    title = next((b.text for b in blocks if b.role == TITLE), None)
+    title = next((b.text for b in blocks if b.role == Role.TITLE), None)
     return Document(path=str(path), format="pdf", blocks=tuple(blocks), title=title, pages=len(pages),
                     problems=tuple(problems), complete=not problems)
 
@@ -730,7 +717,7 @@ def _edge_key(text: str) -> str:
 
 def _edges(pages: list[list[_Line]], body_size: float) -> dict[_Line, str]:
     """Lines at the top or bottom of a page that are page numbers (role "")
-    or running headers and footers (role HEADER or FOOTER): the same text,
+    or running headers and footers (role Role.HEADER or Role.FOOTER): the same text,
     digits aside, at the same height on most pages, and not heading-sized.
 
     Works inwards from each edge: the next line in is looked at only when
@@ -742,7 +729,7 @@ def _edges(pages: list[list[_Line]], body_size: float) -> dict[_Line, str]:
         seen: dict[tuple[str, str], list[_Line]] = {}
         for lines in pages:
             by_top = sorted(lines, key=lambda line: -line.top)
-            for where, ordered in ((HEADER, by_top), (FOOTER, by_top[::-1])):
+            for where, ordered in ((Role.HEADER, by_top), (Role.FOOTER, by_top[::-1])):
                 line = next((line for line in ordered if line not in edges), None)
                 if line is not None and line not in candidates:
                     candidates[line] = where
@@ -806,7 +793,7 @@ def _add_line(groups: list[_Group], body_groups: list[_Group], line: _Line, prev
     """Append a body line to the last block, or start a new block with it."""
     marker = _BULLET.match(line.text)
     if marker and marker.end() < len(line.text):
-        group = _Group([line], marker=marker.end(), role=LIST_ITEM)
+        group = _Group([line], marker=marker.end(), role=Role.LIST_ITEM)
     elif body_groups and _continues(body_groups[-1], line, previous, gap):
         body_groups[-1].lines.append(line)
         return
@@ -829,14 +816,14 @@ def _continues(group: _Group, line: _Line, previous: _Line | None, gap: float) -
     if (end.bottom - line.top) / end.height > gap:
         return False
     indented = line.left - end.left > 0.8 * end.height  # a first-line indent after a full stop
-    return group.role == LIST_ITEM or not (indented and end.text.endswith(_SENTENCE_END))
+    return group.role == Role.LIST_ITEM or not (indented and end.text.endswith(_SENTENCE_END))
 
 
 def _classify(groups: list[_Group], body_size: float, bold_headings: bool) -> None:
     """Mark headings (by size, or bold short lines) and the title."""
     headings = []
     for group in groups:
-        if group.role not in (PARAGRAPH, LIST_ITEM):
+        if group.role not in (Role.PARAGRAPH, Role.LIST_ITEM):
             continue
         large = body_size > 0 and group.size >= _HEADING_RATIO * body_size
         bold = bold_headings and len(group.lines) <= 2 and all(line.bold for line in group.lines)
@@ -849,7 +836,7 @@ def _classify(groups: list[_Group], body_size: float, bold_headings: bool) -> No
         large = large and words <= _MAX_HEADING_WORDS
         bold = bold and words <= _MAX_BOLD_HEADING_WORDS and not text.endswith(".")
         if large or bold:
-            group.role, group.marker = HEADING, 0
+            group.role, group.marker = Role.HEADING, 0
             headings.append(group)
     ranks: list[float] = []
     for size in sorted((g.size for g in headings), reverse=True):
@@ -859,7 +846,7 @@ def _classify(groups: list[_Group], body_size: float, bold_headings: bool) -> No
         group.level = min(_MAX_LEVEL, 1 + sum(1 for rank in ranks if group.size < rank * (1 - _SIZE_CHANGE / 3)))
     first = headings[0] if headings else None
     if first is not None and first.lines[0].page == 1 and first.level == 1:
-        first.role = TITLE
+        first.role = Role.TITLE
 
 
 def _blocks(groups: list[_Group]) -> list[Block]:
@@ -869,12 +856,12 @@ def _blocks(groups: list[_Group]) -> list[Block]:
     for group in groups:
         text, anchors = _join(group)
         section = tuple(title for _, title in chain)
-        level = group.level if group.role in (HEADING, TITLE) else None
+        level = group.level if group.role in (Role.HEADING, Role.TITLE) else None
         if level is not None:
             chain = [(n, title) for n, title in chain if n < level]
             section = tuple(title for _, title in chain)
             chain.append((level, text))
-        elif group.role in (HEADER, FOOTER):
+        elif group.role in Role.MARGINS:
             section = ()
         blocks.append(Block(text=text, role=group.role, location=anchors[0][1], level=level,
                             section=section, anchors=tuple(anchors)))

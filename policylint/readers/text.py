@@ -15,19 +15,7 @@ from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from pathlib import Path
 
-from policylint.document import (
-    HEADING,
-    LIST_ITEM,
-    PARAGRAPH,
-    TABLE_CELL,
-    TITLE,
-    Block,
-    Document,
-    Limits,
-    Location,
-    Problem,
-    ReadError,
-)
+from policylint.document import Block, Document, Limits, Location, Problem, ReadError, Role
 from policylint.limits import Deadline, hint
 from policylint.readers import directives
 
@@ -46,20 +34,37 @@ _SETEXT = re.compile(r" {0,3}(=+|-+)[ \t]*")
 _RULE = re.compile(r"\s*([-=_*~#+.])\1{2,}\s*")  # a separator line in plain text
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 _QUOTE = re.compile(r" {0,3}>[ \t]?")
-_LIST = re.compile(r"([ \t]*)([-*+•]|\d{1,9}[.)]|[a-zA-Z]\))([ \t]+)(?=\S)")
+_LIST = re.compile(r"""
+    ([ \t]*)                              # indentation
+    ([-*+•] | \d{1,9}[.)] | [a-zA-Z]\))   # a bullet, "1." or "1)", or "a)"
+    ([ \t]+)(?=\S)                        # space, then the item's text
+""", re.VERBOSE)
 # A table's delimiter row, matched against the stripped line (leading and trailing
 # spaces outside the pattern keep matching linear in the line's length).
 _TABLE_SEPARATOR = re.compile(r"\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?")
 _LINK_DEFINITION = re.compile(r" {0,3}\[[^\]]+\]:\s*\S+.*")
 # "1. ", "2.3 ", "4.5.6. ": one way only to split the digits, so no backtracking blow-up.
-_NUMBERED_CAPS = re.compile(r"\s*(\d{1,3}\.(?:\d{1,3}(?:\.\d{1,3})*\.?)?)[ \t]+(?=\S)")
+_NUMBERED_CAPS = re.compile(r"""
+    \s*
+    (\d{1,3}\. (?:\d{1,3} (?:\.\d{1,3})* \.?)?)   # "1.", "2.3", "4.5.6."
+    [ \t]+(?=\S)                                # space, then the heading's words
+""", re.VERBOSE)
 _CELL_PIPE = re.compile(r"(?<!\\)\|")
 
 _BACKTICKS = re.compile(r"`+")
 # Link and image text holds no bracket: a line of "[" costs linear, not quadratic, time.
 _IMAGE = re.compile(r"!\[[^\[\]]*\]\([^()]*\)")
-_LINK = re.compile(r"\[([^\[\]]+)\](?:\([^()]*\)|\[[^\]]*\])")
-_AUTOLINK = re.compile(r"<((?:https?|mailto|ftp):[^<>\s]+|[^<>\s@]+@[^<>\s@]+)>")
+_LINK = re.compile(r"""
+    \[([^\[\]]+)\]      # the link text, kept
+    (?:\([^()]*\)       # then an inline target, "(address)"
+      | \[[^\]]*\])    # or a reference, "[label]"
+""", re.VERBOSE)
+_AUTOLINK = re.compile(r"""
+    <(
+        (?:https?|mailto|ftp):[^<>\s]+   # an address
+      | [^<>\s@]+@[^<>\s@]+             # or an e-mail address
+    )>
+""", re.VERBOSE)
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 _EMPHASIS = re.compile(r"\*+|_+")
 _SPACING = re.compile(r"\s\s|[^\S ]")  # runs of spaces, tabs and other whitespace
@@ -133,7 +138,7 @@ def parse_string(text: str, path: str, fmt: str = "markdown", limits: Limits | N
     limits = limits or Limits()
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     blocks = _Parser(fmt == "markdown", limits, deadline or Deadline.of(limits)).parse(lines)
-    headings = [b for b in blocks if b.role in (HEADING, TITLE)]
+    headings = [b for b in blocks if b.role in (Role.HEADING, Role.TITLE)]
     title = next((b for b in headings if b.level == 1), headings[0] if headings else None)
     return Document(path=path, format=fmt, blocks=tuple(blocks), title=title.text if title else None,
                     directives=directives.from_text(text, tuple(blocks)))
@@ -238,20 +243,20 @@ class _Parser:
             self.close()
             content = line[atx.end():]
             content = _without_closing_hashes(content)
-            self._emit(_Open(HEADING, [(number, column + atx.end(), content)], len(atx.group(1))))
+            self._emit(_Open(Role.HEADING, [(number, column + atx.end(), content)], len(atx.group(1))))
             return
-        if _SETEXT.fullmatch(line) and self.open and self.open.role == PARAGRAPH:
-            self.open.role, self.open.level = HEADING, 1 if line.strip()[0] == "=" else 2
+        if _SETEXT.fullmatch(line) and self.open and self.open.role == Role.PARAGRAPH:
+            self.open.role, self.open.level = Role.HEADING, 1 if line.strip()[0] == "=" else 2
             self.close()
             return
         if _is_break(line) or _LINK_DEFINITION.fullmatch(line):
             self.close()
             return
         item = _LIST.match(line)
-        if item and not (self.open and self.open.role == PARAGRAPH and item.group(2)[0].isdigit()
+        if item and not (self.open and self.open.role == Role.PARAGRAPH and item.group(2)[0].isdigit()
                          and int(item.group(2)[:-1]) != 1):  # only "1." may interrupt a paragraph
             self.close()
-            self.open = _Open(LIST_ITEM, [(number, column + item.end(), line[item.end():])])
+            self.open = _Open(Role.LIST_ITEM, [(number, column + item.end(), line[item.end():])])
             return
         self._continue(number, line, column)
 
@@ -263,8 +268,8 @@ class _Parser:
             return
         if _RULE.fullmatch(line):
             underline = line.strip()[0]
-            if underline in "=-" and self.open and self.open.role == PARAGRAPH and len(self.open.lines) == 1:
-                self.open.role, self.open.level = HEADING, 1 if underline == "=" else 2
+            if underline in "=-" and self.open and self.open.role == Role.PARAGRAPH and len(self.open.lines) == 1:
+                self.open.role, self.open.level = Role.HEADING, 1 if underline == "=" else 2
             self.close()
             return
         caps = _NUMBERED_CAPS.match(line)
@@ -272,25 +277,25 @@ class _Parser:
         if (caps and title.upper() == title and any(c.isalpha() for c in title)
                 and len(title.split()) <= _MAX_CAPS_HEADING_WORDS):
             self.close()
-            self._emit(_Open(HEADING, [(number, 1 + caps.start(1), line[caps.start(1):])],
+            self._emit(_Open(Role.HEADING, [(number, 1 + caps.start(1), line[caps.start(1):])],
                              min(_MAX_LEVEL, len(re.findall(r"\d+", caps.group(1))))))
             return
         item = _LIST.match(line)
         if item:
             self.close()
-            self.open = _Open(LIST_ITEM, [(number, 1 + item.end(), line[item.end():])])
-        elif self.open and (self.open.role == PARAGRAPH or line[:1].isspace()):
+            self.open = _Open(Role.LIST_ITEM, [(number, 1 + item.end(), line[item.end():])])
+        elif self.open and (self.open.role == Role.PARAGRAPH or line[:1].isspace()):
             self.open.lines.append((number, 1, line))
         else:
             self.close()
-            self.open = _Open(PARAGRAPH, [(number, 1, line)])
+            self.open = _Open(Role.PARAGRAPH, [(number, 1, line)])
 
     def _continue(self, number: int, line: str, column: int) -> None:
         """A line of running text: goes on the open block or starts a paragraph."""
         if self.open:
             self.open.lines.append((number, column, line))
         else:
-            self.open = _Open(PARAGRAPH, [(number, column, line)])
+            self.open = _Open(Role.PARAGRAPH, [(number, column, line)])
 
     def _table(self, lines: list[str], number: int, line: str) -> bool:
         """Emit a table's header row if ``line`` starts a table (it has a pipe
@@ -303,12 +308,12 @@ class _Parser:
         return True
 
     def _table_row(self, number: int, line: str) -> None:
-        """One TABLE_CELL block for each non-empty cell of a row."""
+        """One Role.TABLE_CELL block for each non-empty cell of a row."""
         if _TABLE_SEPARATOR.fullmatch(line.strip()):
             return
         edges = [-1, *(m.start() for m in _CELL_PIPE.finditer(line)), len(line)]
         for start, end in pairwise(edges):
-            self._emit(_Open(TABLE_CELL, [(number, start + 2, line[start + 1:end])]))
+            self._emit(_Open(Role.TABLE_CELL, [(number, start + 2, line[start + 1:end])]))
 
     def close(self) -> None:
         """Emit the block being collected, if any."""
@@ -335,7 +340,7 @@ class _Parser:
             section = tuple(title for _, title in self.chain)
             self.chain.append((block.level, text))
             if block.level == 1 and not self.blocks:
-                role = TITLE
+                role = Role.TITLE
         if len(self.blocks) >= self.limits.max_blocks:
             raise ReadError("PL005", f"file has more than {self.limits.max_blocks:,} blocks",
                             hint("max_blocks"))

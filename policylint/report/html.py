@@ -23,18 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
-from policylint.document import (
-    ENDNOTE,
-    FOOTER,
-    FOOTNOTE,
-    HEADER,
-    HEADING,
-    LIST_ITEM,
-    TABLE_CELL,
-    TITLE,
-    Block,
-    Document,
-)
+from policylint.document import Block, Document, Role
 from policylint.findings import SEVERITY_RANK, Finding
 from policylint.kinds import LABELS
 from policylint.report import scorecard as sc
@@ -169,15 +158,15 @@ class FindingView:
 
 
 def _block_class(b: Block) -> str:
-    if b.role == TITLE:
+    if b.role == Role.TITLE:
         return "b-title"
-    if b.role == HEADING:
+    if b.role == Role.HEADING:
         return f"b-h b-h{min(max(b.level or 1, 1), 4)}"
-    if b.role == TABLE_CELL or b.cell is not None:
+    if b.role == Role.TABLE_CELL or b.cell is not None:
         return "b-cell b-cell-label" if b.cell and b.cell[2] == 0 else "b-cell"
-    if b.role in (HEADER, FOOTER):
+    if b.role in Role.MARGINS:
         return "b-runner"
-    if b.role in (FOOTNOTE, ENDNOTE):
+    if b.role in Role.NOTES:
         return "b-fn"
     return "b-p"
 
@@ -207,7 +196,7 @@ def document_items(doc: Document, views: list[FindingView]) -> tuple[list[dict],
     for i, b in enumerate(doc.blocks):
         notes = by_block.get(i, [])
         missing = missing_at.get(i, [])
-        if b.role in (HEADER, FOOTER) and not notes and not missing:
+        if b.role in Role.MARGINS and not notes and not missing:
             if (b.role, b.text) in seen_runners:
                 continue
             seen_runners.add((b.role, b.text))
@@ -221,7 +210,7 @@ def document_items(doc: Document, views: list[FindingView]) -> tuple[list[dict],
             "type": "block", "index": i, "cls": _block_class(b), "segments": segments(b.text, spans),
             "notes": notes, "missing": missing,
         }
-        if b.role == LIST_ITEM:
+        if b.role == Role.LIST_ITEM:
             if items and items[-1]["type"] == "list":
                 items[-1]["blocks"].append(block)
             else:

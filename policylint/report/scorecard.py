@@ -49,7 +49,7 @@ import functools
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
 from policylint.findings import SEVERITY_RANK, Finding
@@ -82,64 +82,19 @@ class Element:
         return f"{self.part}/{self.key}"
 
 
-PARTS: tuple[Part, ...] = (
-    Part("commitment", "Organisational commitment",
-         "Leaders understand and value Lived Experience work; funding is long-term; Lived Experience is "
-         "in the mission and the policies; there are enough peers."),
-    Part("culture", "Culture",
-         "Respect, collaboration and openness to change; every staff member is prepared for Lived "
-         "Experience work, from orientation on."),
-    Part("strategies", "Strategies",
-         "What the organisation does to make peer employment work."),
-    Part("challenges", "Challenges",
-         "What undermines peer work. Met means the documents show no sign of the challenge."),
-)
+def _load_model() -> tuple[tuple[Part, ...], tuple[Element, ...]]:
+    """The parts and elements, from ``model.yaml`` beside this module: the
+    model is data, read once, and each rule file names its own element."""
+    import yaml
 
-MODEL: tuple[Element, ...] = (  # the rules of each element come from the rule files
-    Element("commitment", "commitment", "Organisational commitment",
-            "Lived Experience work is named in the mission and the workforce policies, a leader owns it, "
-            "and there are enough peer roles.",
-            ("Organisational", "commitment")),
-    Element("culture", "culture", "Culture",
-            "Respectful, recovery-oriented language; documents co-produced with Lived Experience staff; "
-            "induction and managers prepared for peer work.",
-            ("Culture",)),
-    Element("senior-roles", "strategies", "Senior Lived Experience roles",
-            "Designated Lived Experience roles at senior level, with authority.",
-            ("Senior Lived", "Experience roles")),
-    Element("career-pathway", "strategies", "Career pathway",
-            "Graded peer roles up to Lived Experience leadership, without leaving peer work.",
-            ("Career pathway",)),
-    Element("peer-supervision", "strategies", "Peer-led supervision",
-            "Lived Experience-led supervision for every designated role, besides line management.",
-            ("Peer-led", "supervision")),
-    Element("workforce-training", "strategies", "Whole-of-workforce training",
-            "Every employee learns about Lived Experience work, and it is repeated, not once off.",
-            ("Whole-of-workforce", "training")),
-    Element("recruitment", "strategies", "Recruitment",
-            "Lived Experience is an essential, self-defined criterion, no clinical qualification is "
-            "required, and peers take part in selection.",
-            ("Recruitment",)),
-    Element("hr-policies", "strategies", "HR policies",
-            "Sharing one's experience is a choice; adjustments are open to all; Lived Experience is "
-            "never treated as a risk.",
-            ("HR policies",)),
-    Element("peer-training", "strategies", "Peer training and networks",
-            "Peer-discipline training and Lived Experience networks, funded and in paid time.",
-            ("Peer training", "and networks")),
-    Element("diversity", "strategies", "Diversity",
-            "A peer workforce that reflects the people served, with identified roles and diverse leaders.",
-            ("Diversity",)),
-    Element("clinicalised-duties", "challenges", "Clinicalised duties",
-            "Peer roles are their own discipline, with no clinical or coercive duties.",
-            ("Clinicalised", "duties")),
-    Element("funding", "challenges", "Funding",
-            "Peer posts are ongoing and funded recurrently, and funding rules do not shape peer practice.",
-            ("Funding",)),
-    Element("peers-optional", "challenges", "Peer work seen as optional",
-            "Peer support is core and paid, not offered only where resources allow.",
-            ("Peer work seen", "as optional")),
-)
+    text = (Path(__file__).with_name("model.yaml")).read_text(encoding="utf-8")
+    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    parts = tuple(Part(p["key"], p["title"], p["summary"]) for p in data["parts"])
+    model = tuple(Element(e["key"], e["part"], e["title"], e["goal"], tuple(e["short"])) for e in data["elements"])
+    return parts, model
+
+
+PARTS, MODEL = _load_model()
 
 
 @functools.cache

@@ -31,8 +31,8 @@ class Conditional(DocumentKind):
     schema = ConditionalOptions
     extra_patterns_key = "if"
 
+    then: PhraseSet  # what the document must say once any `if` group is found
     if_: tuple[Group, ...]
-    then: PhraseSet
 
     @classmethod
     def compile(cls, head: Head, options: Options, where: Where) -> Self:
