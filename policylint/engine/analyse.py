@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from policylint.document import Block, Document, Role
 from policylint.engine import context
-from policylint.engine.patterns import covered, select, sets_matched
+from policylint.engine.blocktext import BlockText
+from policylint.engine.patterns import sets_matched
 from policylint.limits import Deadline
 
 if TYPE_CHECKING:
@@ -26,9 +27,13 @@ if TYPE_CHECKING:
 class AnalysedBlock:
     index: int
     block: Block
-    doc: Doc
+    text: BlockText  # the block's Doc and what the engine has worked out about it
     lead_in: str  # list lead-in, table column/row headers, a short label paragraph before it
     disclaimer: bool  # under a heading or lead-in that says what is NOT done
+
+    @property
+    def doc(self) -> Doc:
+        return self.text.doc
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -54,14 +59,14 @@ class Analysed:
         if index is None:
             index = self.memo["by_set"] = {}
             for b in self.blocks:
-                for set_id in sets_matched(b.doc):
+                for set_id in sets_matched(b.text):
                     index.setdefault(set_id, []).append(b)
-        blocks = self.blocks if self.blocks and not covered(self.blocks[0].doc, phrases.id) \
+        blocks = self.blocks if self.blocks and not self.blocks[0].text.covers(phrases.id) \
             else index.get(phrases.id, ())
         for b in blocks:
             if body and b.block.role in (Role.HEADING, Role.TITLE):
                 continue
-            for match in phrases.matches(b.doc):
+            for match in phrases.matches(b.text):
                 yield b, match
 
     def find_heading(self, pattern: re.Pattern[str]) -> AnalysedBlock | None:
@@ -125,9 +130,8 @@ def analyse(document: Document, nlp: Language, sets: frozenset[int] | None = Non
     for i, (b, doc) in enumerate(zip(blocks, docs)):
         if deadline is not None and not i % 64:
             deadline.check(f"while analysing block {i + 1} of {len(blocks)}")
-        select(doc, sets)
         disclaimer = context.is_disclaimer(lead[i]) or any(
             context.is_disclaimer(h) for h in b.section
         )
-        out.append(AnalysedBlock(i, b, doc, lead[i], disclaimer))
+        out.append(AnalysedBlock(i, b, BlockText(doc, sets), lead[i], disclaimer))
     return Analysed(document, out)

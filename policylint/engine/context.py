@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from policylint.engine.blocktext import BlockText, text_of
 from policylint.nlp import SENTENCE_STARTS, TOKEN_HASHES
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ class _View:
     """A Doc's tokens as plain lists, built once per Doc (the context checks
     look at the same tokens many times): sentence bounds always; lemmas,
     lower-cased texts and punctuation flags when asked for (``view(doc,
-    tokens=True)``). It keeps no reference to the Doc, which holds it."""
+    tokens=True)``). It keeps no reference to the Doc."""
 
     __slots__ = ("sent_start", "sent_end", "lemmas", "lowers", "punct", "sentence_texts")
 
@@ -97,10 +98,13 @@ class _View:
         self.sentence_texts: dict[int, str] = {}  # by first token: filled by the checks as they ask
 
 
-def view(doc: Doc, tokens: bool = False) -> _View:
-    found = doc.user_data.get("policylint_view")
+def view(target: Doc | BlockText, tokens: bool = False) -> _View:
+    """The token view of a block's text, made once per analysed block."""
+    block = text_of(target)
+    doc = block.doc
+    found = block.view
     if found is None:
-        found = doc.user_data["policylint_view"] = _View(doc)
+        found = block.view = _View(doc)
     if tokens and len(found.lemmas) != len(doc):
         hashes = doc.user_data.get(TOKEN_HASHES)
         if hashes is not None and len(hashes[0]) == len(doc):  # what policylint's pipeline gives
@@ -154,7 +158,7 @@ def _names_negation(phrase: str) -> bool:
     return NEGATION_WORD_RE.search(phrase) is not None
 
 
-def is_negated(doc: Doc, start: int, end: int, phrase: str = "") -> bool:
+def is_negated(doc: Doc | BlockText, start: int, end: int, phrase: str = "") -> bool:
     """A negation cue governs the match: before it in the same clause
     ("Peer workers do not administer medication"), inside it when the
     phrase itself names no negation ("Lived experience is never treated as a
@@ -229,7 +233,7 @@ _SUBJECT_SKIP = {"the", "our", "a", "an", "all", "registered", "qualified", "lic
                  "authorized", "appropriately", "only", "staff", "'s", "team"}
 
 
-def attributed_elsewhere(doc: Doc, start: int, end: int) -> bool:
+def attributed_elsewhere(doc: Doc | BlockText, start: int, end: int) -> bool:
     """The clause says someone else does it: a clinical role is the clause's
     subject ("Nursing staff administer all medication"), or the sentence puts
     the responsibility on clinicians ("clinicians remain responsible for

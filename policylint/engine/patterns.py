@@ -35,11 +35,12 @@ from collections.abc import Iterable, KeysView
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
+from policylint.engine.blocktext import BlockText, text_of
 from policylint.engine.trie import SegmentIndex, Test
 
 if TYPE_CHECKING:
     from spacy.tokenizer import Tokenizer
-    from spacy.tokens import Doc, Span
+    from spacy.tokens import Doc
 
     # Per set id, its raw matches as (phrase index, token spans) pieces.
     _Pieces: TypeAlias = dict[int, list[tuple[int, list[tuple[int, int]]]]]
@@ -328,11 +329,11 @@ def _specificity(segment: list[dict]) -> tuple[int, int]:
     return len(required), -choices
 
 
-def sentence_starts(doc: Doc) -> list[int]:
-    """For each token of a Doc, the index of the first token of its sentence."""
+def sentence_starts(text: BlockText) -> list[int]:
+    """For each token of a block's text, the index of the first token of its sentence."""
     from policylint.engine.context import view
 
-    return view(doc).sent_start
+    return view(text).sent_start
 
 
 class _Selection:
@@ -544,33 +545,33 @@ class _Combined:
             self.selections[sets] = found
         return found
 
-    def matches(self, doc: Doc, set_id: int | None = None) -> _Pieces:
-        """Per set id, the raw matches in ``doc`` as (phrase index, spans)
-        pieces (``raw`` gives them flat), for the sets of the Doc's
+    def matches(self, text: BlockText, set_id: int | None = None) -> _Pieces:
+        """Per set id, the raw matches in a block's text as (phrase index,
+        spans) pieces (``raw`` gives them flat), for the sets of its
         selection, or for every set when ``set_id`` lies outside it."""
-        return self._cached(doc, set_id)[2]
+        return self._cached(text, set_id)[2]
 
-    def raw(self, doc: Doc, set_id: int) -> list[tuple[int, int, int]]:
-        """(phrase index, start, end) of every raw match of one set in
-        ``doc``, sorted, each once (made flat when first asked for: many
-        sets matched in a block are never asked about)."""
-        _, _, pieces, flat = self._cached(doc, set_id)
+    def raw(self, text: BlockText, set_id: int) -> list[tuple[int, int, int]]:
+        """(phrase index, start, end) of every raw match of one set in a
+        block's text, sorted, each once (made flat when first asked for:
+        many sets matched in a block are never asked about)."""
+        _, _, pieces, flat = self._cached(text, set_id)
         found = flat.get(set_id)
         if found is None:
             found = flat[set_id] = sorted({(idx, s, e) for idx, spans in pieces.get(set_id, ()) for s, e in spans})
         return found
 
-    def _cached(self, doc: Doc, set_id: int | None) -> _Cache:
-        cached = doc.user_data.get("policylint_matches")
+    def _cached(self, text: BlockText, set_id: int | None) -> _Cache:
+        cached: _Cache | None = text.found
         if cached is not None and cached[0] == len(self.sets) and (set_id is None or cached[1].covers(set_id)):
             return cached
-        wanted = doc.user_data.get("policylint_select")
-        if cached is not None and cached[0] == len(self.sets) or set_id is not None and wanted is not None \
-                and set_id not in wanted:
+        wanted = text.selection
+        if cached is not None and cached[0] == len(self.sets) or set_id is not None and not text.covers(set_id):
             wanted = None  # a set outside the selection: match everything
         sel = self.selection(wanted)
         if cached is None or cached[0] != len(self.sets):
-            doc.user_data.pop("policylint_sets", None)
+            text.chosen.clear()
+        doc = text.doc
         seg_hits = sel.index(doc)
         hit_ids = seg_hits.keys()
         by_set: _Pieces = {}
@@ -587,12 +588,12 @@ class _Combined:
                     if not hit_ids >= others:
                         continue
                     if not sent_of:
-                        sent_of = sentence_starts(doc)
+                        sent_of = sentence_starts(text)
                     whole = _join([seg_hits[s] for s in seg_ids], gaps, sent_of)
                     if whole:
                         _credit(by_set, owners, whole)
         cached = (len(self.sets), sel, by_set, {})
-        doc.user_data["policylint_matches"] = cached
+        text.found = cached
         return cached
 
 
@@ -609,27 +610,16 @@ def _credit(by_set: _Pieces, owners: Iterable[tuple[int, int]], spans: list[tupl
 _COMBINED = _Combined()
 
 
-def sets_matched(doc: Doc) -> KeysView[int]:
-    """The ids of the phrase sets with a raw match in a Doc (of those in its
-    selection, when it has one)."""
-    return _COMBINED.matches(doc).keys()
+def sets_matched(text: BlockText) -> KeysView[int]:
+    """The ids of the phrase sets with a raw match in a block's text (of
+    those in its selection, when it has one)."""
+    return _COMBINED.matches(text).keys()
 
 
 def prepare(selections: list[frozenset[int] | None]) -> None:
     """Compile the phrase tables these selections need."""
     for sets in selections:
         _COMBINED.selection(sets)
-
-
-def covered(doc: Doc, set_id: int) -> bool:
-    """Whether ``sets_matched`` answers for this set on this Doc."""
-    wanted = doc.user_data.get("policylint_select")
-    return wanted is None or set_id in wanted
-
-
-def select(doc: Doc, sets: frozenset[int] | None) -> None:
-    """Look only for these sets in this Doc (others are matched on request)."""
-    doc.user_data["policylint_select"] = sets
 
 
 class PhraseSet:
@@ -647,19 +637,20 @@ class PhraseSet:
     def __bool__(self) -> bool:
         return bool(self.phrases)
 
-    def matches(self, doc: Doc) -> list[tuple[int, int, int]]:
-        """(phrase index, start token, end token) in a Doc: sentence-internal,
-        non-overlapping, leftmost and then longest first."""
+    def matches(self, target: Doc | BlockText) -> list[tuple[int, int, int]]:
+        """(phrase index, start token, end token) in a block's text (or a
+        bare Doc): sentence-internal, non-overlapping, leftmost and then
+        longest first."""
         if self.id < 0:
             return []
-        if self.id not in _COMBINED.matches(doc, self.id):
+        text = text_of(target)
+        if self.id not in _COMBINED.matches(text, self.id):
             return []
-        memo = doc.user_data.setdefault("policylint_sets", {})
-        out = memo.get(self.id)
+        out = text.chosen.get(self.id)
         if out is not None:
             return out
-        raw = _COMBINED.raw(doc, self.id)
-        sent_of = sentence_starts(doc)
+        raw = _COMBINED.raw(text, self.id)
+        sent_of = sentence_starts(text)
         found = sorted((start, -(end - start), idx) for idx, start, end in raw
                        if sent_of[start] == sent_of[end - 1])
         out = []
@@ -668,14 +659,13 @@ class PhraseSet:
             if start >= last_end:
                 out.append((idx, start, start - neg_length))
                 last_end = start - neg_length
-        memo[self.id] = out
+        text.chosen[self.id] = out
         return out
 
-    def search(self, doc: Doc | Span) -> bool:
-        """Any raw match in a Doc, or inside a Span (positions relative to its Doc)."""
-        if self.id < 0:
-            return False
-        if hasattr(doc, "doc") and doc.doc is not doc:  # a Span (a Doc is its own .doc)
-            span = cast("Span", doc)
-            return any(s >= span.start and e <= span.end for _, s, e in _COMBINED.raw(span.doc, self.id))
-        return self.id in _COMBINED.matches(cast("Doc", doc), self.id)
+    def search(self, target: Doc | BlockText) -> bool:
+        """Any raw match in a block's text (or a bare Doc)."""
+        return self.id >= 0 and self.id in _COMBINED.matches(text_of(target), self.id)
+
+    def within(self, target: Doc | BlockText, start: int, end: int) -> bool:
+        """Any raw match inside tokens [start, end), e.g. one sentence."""
+        return self.id >= 0 and any(start <= s and e <= end for _, s, e in _COMBINED.raw(text_of(target), self.id))

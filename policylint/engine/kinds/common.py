@@ -15,7 +15,9 @@ from policylint.engine.patterns import PhraseSet
 from policylint.findings import Finding
 
 if TYPE_CHECKING:
-    from spacy.tokens import Doc, Span
+    from spacy.tokens import Span
+
+    from policylint.engine.blocktext import BlockText
 
 
 @dataclass(frozen=True)
@@ -60,24 +62,29 @@ def doc_has(ps: PhraseSet, analysed: Analysed) -> bool:
     found = analysed.memo.get(key)
     if found is None:
         found = analysed.memo[key] = any(
-            not context.is_negated(ab.doc, s, e, ps.phrases[i]) for ab, (i, s, e) in analysed.hits(ps))
+            not context.is_negated(ab.text, s, e, ps.phrases[i]) for ab, (i, s, e) in analysed.hits(ps))
     return bool(found)
 
 
-def sentence(doc: Doc, token: int) -> Span:
-    """The sentence (a Span) holding a token, from the Doc's cached bounds."""
-    v = context.view(doc)
-    return doc[v.sent_start[token]:v.sent_end[token]]
+def sentence_bounds(text: BlockText, token: int) -> tuple[int, int]:
+    """The token range [start, end) of the sentence holding a token."""
+    v = context.view(text)
+    return v.sent_start[token], v.sent_end[token]
 
 
-def sentence_text(doc: Doc, token: int) -> str:
+def sentence(text: BlockText, token: int) -> Span:
+    """The sentence (a Span) holding a token, from the block's cached bounds."""
+    return text.doc[slice(*sentence_bounds(text, token))]
+
+
+def sentence_text(text: BlockText, token: int) -> str:
     """The text of the sentence holding a token, made once per sentence (a
     Span makes its text anew each time, token by token)."""
-    v = context.view(doc)
+    v = context.view(text)
     start = v.sent_start[token]
     found: str | None = v.sentence_texts.get(start)
     if found is None:
-        found = v.sentence_texts[start] = doc[start:v.sent_end[token]].text
+        found = v.sentence_texts[start] = text.doc[start:v.sent_end[token]].text
     return found
 
 
@@ -138,12 +145,12 @@ def presences(groups: Iterable[Group], analysed: Analysed,
         if g.excused_by(analysed):
             continue
         for ab, (i, s, e) in analysed.hits(g.phrases, body=True):
-            if context.is_negated(ab.doc, s, e, g.phrases.phrases[i]):
+            if context.is_negated(ab.text, s, e, g.phrases.phrases[i]):
                 continue
-            sent_text = sentence_text(ab.doc, s)
+            sent_text = sentence_text(ab.text, s)
             if g.qualifier and qualifier(ab, sent_text) != g.qualifier:
                 continue
-            if unless and unless.search(sentence(ab.doc, s)):
+            if unless and unless.within(ab.text, *sentence_bounds(ab.text, s)):
                 continue
             yield g, ab, s, e, sent_text
 

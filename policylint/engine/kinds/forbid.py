@@ -24,6 +24,7 @@ from policylint.engine.kinds.common import (
     group_finding,
     qualifier,
     sentence,
+    sentence_bounds,
     sentence_text,
 )
 from policylint.engine.kinds.schema import (
@@ -109,14 +110,14 @@ class Forbid(DocumentKind):
         for ab in blocks_with(analysed, [g.phrases for g in groups]):
             seen_sents: set[tuple[int, int]] = set()
             for g in groups:
-                for i, s, e in g.phrases.matches(ab.doc):
+                for i, s, e in g.phrases.matches(ab.text):
                     if self._excused(ab, s, e, g.phrases.phrases[i]):
                         continue
-                    sent = sentence(ab.doc, s)
+                    sent = sentence(ab.text, s)
                     if (sent.start, id(g)) in seen_sents:
                         continue  # one finding per sentence for each group of phrases
                     seen_sents.add((sent.start, id(g)))
-                    sent_text = sentence_text(ab.doc, s)
+                    sent_text = sentence_text(ab.text, s)
                     out.append(group_finding(self.head, g, analysed, ab, s, e, sent_text,
                                              self._severity(g, ab, sent, sent_text)))
         return out
@@ -130,15 +131,15 @@ class Forbid(DocumentKind):
         for when in self.severity_when:
             if when.qualifier is not None and when.qualifier != (q or "none"):
                 continue
-            if when.sentence and not when.sentence.search(sent):
+            if when.sentence and not when.sentence.within(ab.text, sent.start, sent.end):
                 continue
             return when.severity
         return g.severity or self.head.severity
 
     def _excused(self, ab: AnalysedBlock, s: int, e: int, phrase: str) -> bool:
         ignore = self.ignore
-        sent_text = sentence_text(ab.doc, s)
-        if "negation" in ignore and context.is_negated(ab.doc, s, e, phrase):
+        sent_text = sentence_text(ab.text, s)
+        if "negation" in ignore and context.is_negated(ab.text, s, e, phrase):
             return True
         if "disclaimer" in ignore and ab.disclaimer:
             return True
@@ -146,8 +147,8 @@ class Forbid(DocumentKind):
             return True
         if "learning" in ignore and context.is_learning(sent_text):
             return True
-        if "other-role" in ignore and context.attributed_elsewhere(ab.doc, s, e):
+        if "other-role" in ignore and context.attributed_elsewhere(ab.text, s, e):
             return True
         if "criteria" in ignore and context.is_criteria(sent_text, ab.labels):
             return True
-        return bool(self.unless) and self.unless.search(sentence(ab.doc, s))
+        return bool(self.unless) and self.unless.within(ab.text, *sentence_bounds(ab.text, s))

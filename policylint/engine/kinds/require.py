@@ -153,9 +153,9 @@ class Require(DocumentKind):
 
     def _satisfied(self, g: Group, analysed: Analysed) -> bool:
         for ab, (i, s, e) in analysed.hits(g.phrases):
-            if context.is_negated(ab.doc, s, e, g.phrases.phrases[i]):
+            if context.is_negated(ab.text, s, e, g.phrases.phrases[i]):
                 continue
-            if self.in_section and not _in_section(ab, sentence_text(ab.doc, s), self.in_section):
+            if self.in_section and not _in_section(ab, sentence_text(ab.text, s), self.in_section):
                 continue
             return True
         return False
@@ -169,7 +169,7 @@ class Require(DocumentKind):
         suggest = suggestions(self.head.suggest, **values)
         if self.instead:
             for ab, (i, s, e) in analysed.hits(self.instead, body=True):
-                if context.is_negated(ab.doc, s, e, self.instead.phrases[i]):
+                if context.is_negated(ab.text, s, e, self.instead.phrases[i]):
                     continue
                 span = ab.doc[s:e]
                 values["evidence"] = ab.block.text[span.start_char:span.end_char]

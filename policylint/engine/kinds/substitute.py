@@ -81,16 +81,16 @@ class Substitute(DocumentKind):
     def findings(self, analysed: Analysed) -> list[Finding]:
         out = []
         for ab in blocks_with(analysed, [t.avoid for t in self.terms]):
-            exempt_spans = [(s, e) for _, s, e in self.exempt.matches(ab.doc)] if self.exempt else []
+            exempt_spans = [(s, e) for _, s, e in self.exempt.matches(ab.text)] if self.exempt else []
             for t in self.terms:
-                for _, s, e in t.avoid.matches(ab.doc):
+                for _, s, e in t.avoid.matches(ab.text):
                     if any(es < e and s < ee for es, ee in exempt_spans):
                         continue
-                    sent = sentence(ab.doc, s)
-                    sent_text = sentence_text(ab.doc, s)
-                    if t.exempt and t.exempt.search(sent):
+                    sent = sentence(ab.text, s)
+                    sent_text = sentence_text(ab.text, s)
+                    if t.exempt and t.exempt.within(ab.text, sent.start, sent.end):
                         continue
-                    if self.unless and self.unless.search(sent):
+                    if self.unless and self.unless.within(ab.text, sent.start, sent.end):
                         continue
                     span = ab.doc[s:e]
                     rel_s, rel_e = span.start_char - sent.start_char, span.end_char - sent.start_char
