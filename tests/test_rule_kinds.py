@@ -114,6 +114,9 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
     ("require", {"violations": [{"match": "x", "qualifier": "sometimes"}]}, "violations[0].qualifier"),
     ("require", {"absence-kinds": ["hr-policy"]}, "absence-kinds"),
     ("require", {"instead-message": ["two", "messages"]}, "instead-message"),
+    ("require", {"at-least": 0}, "at-least"),
+    ("require", {"at-least": "two"}, "at-least"),
+    ("require", {"require": None, "require-all": [{"match": "a"}], "at-least": 2}, "at-least"),
     ("require", {"set": {"every": "yes"}}, "set.every"),
     ("require", {"set": {"set-kinds": ["memo"]}}, "set.set-kinds"),
     ("require", {"set": {"per-document": True}}, "set.per-document"),
@@ -216,6 +219,26 @@ def test_conditional_rule(tmp_path: Path) -> None:
     assert found("Contract: a temporary position to cover parental leave.") == []
     assert found("An ongoing position.") == []
     assert rule.compiled.set_part is None and rule.compiled.per_document
+
+
+def test_require_all_with_at_least(tmp_path: Path) -> None:
+    """``at-least: 2`` of three groups: no finding with two met, a finding
+    naming the missing ones with one met."""
+    groups = [{"label": "choice", "match": ["your choice"]}, {"label": "privacy", "match": ["kept confidential"]},
+              {"label": "flexibility", "match": ["flexible work"]}]
+    write_rule(tmp_path / "f-local", "require", require=None, require_all=groups, at_least=2,
+               examples={"fires": ["Flexible work is open to all."],
+                         "passes": ["Sharing is your choice. Flexible work is open to all."]})
+    engine = Engine(rule_dirs=[tmp_path])
+
+    def codes(*items: Any) -> list[str]:
+        return [f.code for f in engine.check(engine.analyse(make_doc(*items)))]
+
+    assert codes("Sharing is your choice.", "Health details are kept confidential.") == []
+    assert codes("Sharing is your choice.", "Flexible work is open to all.", "Health details are kept confidential.") \
+        == []
+    assert codes("Flexible work is open to all.") == ["PL399"]
+    assert codes("Nothing about it.") == ["PL399"]
 
 
 def test_conditional_takes_extra_patterns_from_configuration(tmp_path: Path) -> None:

@@ -3,7 +3,7 @@ optionally in a named section (Lived Experience as an *essential*
 criterion).
 
 Any phrase of ``require`` satisfies it, and every group of ``require-all``
-must be satisfied; a negated match does not count. When it is missing, the
+must be satisfied (or ``at-least`` of them); a negated match does not count. When it is missing, the
 finding quotes an ``instead`` phrase if the document has one (generic
 scope where peer roles should be named), else it is anchored on a heading
 named in ``anchor``. ``absence-kinds`` limits the missing check to some of
@@ -41,6 +41,7 @@ from policylint.engine.kinds.schema import (
     Options,
     PhraseGroup,
     Where,
+    count,
     groups,
     option,
     phrases,
@@ -57,7 +58,8 @@ from policylint.findings import Finding
 @dataclass(frozen=True, kw_only=True)
 class RequireOptions(DocumentOptions):
     require: tuple[PhraseGroup, ...] = option(groups, ())  # any one satisfies the rule
-    require_all: tuple[PhraseGroup, ...] = option(groups, ())  # each must be satisfied
+    require_all: tuple[PhraseGroup, ...] = option(groups, ())  # each must be satisfied ...
+    at_least: int | None = option(count, None)  # ... or at least this many of them
     in_section: tuple[str, ...] = option(strings, ())  # "essential", "desirable" or words of a heading
     absence_kinds: tuple[str, ...] = option(strings, ())  # none given: every kind the rule applies to
     severity_by_kind: tuple[tuple[str, str], ...] = option(severity_by_kind, ())
@@ -70,6 +72,8 @@ class RequireOptions(DocumentOptions):
     def validate(self, where: Where) -> None:
         if not self.require and not self.require_all:
             raise where.at("require").error("is missing (or give require-all)")
+        if self.at_least is not None and self.at_least > len(self.require_all):
+            raise where.at("at-least").error(f"is more than the {len(self.require_all)} groups of require-all")
         if self.set_part is not None and self.set_part.require is None and not self.require:
             raise where.at("set").at("require").error("is missing (the rule has no require phrases to use)")
 
@@ -108,6 +112,7 @@ class Require(DocumentKind):
 
     require: tuple[Group, ...]
     require_all: tuple[Group, ...]
+    at_least: int  # how many require-all groups must be met
     in_section: tuple[str, ...]
     instead: PhraseSet
     instead_message: str
@@ -132,7 +137,7 @@ class Require(DocumentKind):
             own = tuple(p for g in require for p in g.phrases.phrases)
             set_part = compile_set_part(head, options.set_part, own)
         return cls(head=head, only_if=only_if, unless=unless, require=require, require_all=require_all,
-                   in_section=options.in_section, instead=instead,
+                   at_least=options.at_least or len(require_all), in_section=options.in_section, instead=instead,
                    instead_message=options.instead_message or head.message,
                    anchor=_anchor_pattern(options.anchor), by_kind=dict(options.severity_by_kind),
                    absence_kinds=frozenset(absence), violations=violations, set_part=set_part)
@@ -147,7 +152,7 @@ class Require(DocumentKind):
             return out
         any_ok = not self.require or any(self._satisfied(g, analysed) for g in self.require)
         missing = [g.label or g.phrases.phrases[0] for g in self.require_all if not self._satisfied(g, analysed)]
-        if any_ok and not missing:
+        if any_ok and len(self.require_all) - len(missing) >= self.at_least:
             return []
         return [self._missing(analysed, missing)]
 

@@ -141,6 +141,13 @@ def flag(value: Any, where: Where) -> bool:
     return value
 
 
+def count(value: Any, where: Where) -> int:
+    """A whole number, one or more."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise where.error("must be a whole number, 1 or more")
+    return value
+
+
 def document_kinds(value: Any, where: Where) -> tuple[str, ...]:
     """Document kinds (the KINDS table)."""
     found = strings(value, where)
