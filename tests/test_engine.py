@@ -47,6 +47,25 @@ def test_negation_advocacy_learning_and_other_roles_do_not_fire(engine, text):
     assert "no-clinicalised-duties" not in names(engine, make_doc(("li", text)))
 
 
+@pytest.mark.parametrize("text", [
+    "Complete training in medication administration in your first month.",
+    "Attend a course on risk assessment with the team.",
+    "All staff complete medication awareness sessions.",
+    "Peer workers are trained to recognise when a risk assessment is needed.",
+])
+def test_learning_about_a_task_does_not_fire(engine, text):
+    assert "no-clinicalised-duties" not in names(engine, make_doc(("li", text)))
+
+
+@pytest.mark.parametrize("text", [
+    # a learning word that does not govern the task: a list of life areas, or later in the sentence
+    "Help people connect with employment, education and housing, providing short-term case management.",
+    "Complete risk assessments with new residents and record them as shown in your training.",
+])
+def test_a_learning_word_elsewhere_in_the_sentence_does_not_excuse(engine, text):
+    assert "no-clinicalised-duties" in names(engine, make_doc(("li", text)))
+
+
 def test_disclaimer_section_and_lead_in(engine):
     doc = make_doc(("h", "What this role is not"), ("li", "Administering medication"),
                    ("li", "Holding a caseload"))

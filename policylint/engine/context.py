@@ -54,12 +54,22 @@ ADVOCACY_RE = re.compile(
     re.I,
 )
 
-# Learning about a task is not doing it.
-LEARNING_RE = re.compile(
-    r"\b(training|trained|course|courses|module|modules|workshop|workshops|awareness|learn|learning"
-    r"|e-learning|education|certificate)\b",
-    re.I,
-)
+# Learning about a task is not doing it: a learning word before the match in its
+# clause ("training in risk assessment", "a course on medication administration"),
+# or right after it ("medication awareness"). A learning word elsewhere in the
+# sentence ("connect people with employment and education, providing case
+# management") says nothing about the task.
+LEARNING_BEFORE = frozenset({
+    "training", "trained", "train", "course", "courses", "module", "modules", "workshop", "workshops",
+    "awareness", "learn", "learns", "learning", "learned", "learnt", "e-learning", "education", "certificate",
+    "understanding", "knowledge", "induction", "orientation", "study",
+})
+LEARNING_AFTER = frozenset({"training", "awareness", "course", "courses", "module", "modules", "workshop",
+                            "workshops", "certificate", "e-learning", "education"})
+LEARNING_REACH = 8  # tokens before the match a learning word may stand ...
+# ... when it governs what follows ("training in", "a course on", "trained to"), or stands
+# right before the match; "employment, education and housing, providing ..." is a list.
+LEARNING_LINKS = frozenset({"in", "on", "about", "around", "for", "of", "to", "including", "covering", "such"})
 
 QUALIFIER_RE = {
     "essential": re.compile(
@@ -179,8 +189,15 @@ def is_advocacy(sentence_text: str) -> bool:
     return bool(ADVOCACY_RE.search(sentence_text))
 
 
-def is_learning(sentence_text: str) -> bool:
-    return bool(LEARNING_RE.search(sentence_text))
+def is_learning(doc: Doc | BlockText, start: int, end: int) -> bool:
+    """The match is what someone learns about, not what they do."""
+    v = view(doc, tokens=True)
+    lo, hi = _clause_bounds(v, start, end)
+    lowers = v.lowers
+    for k in range(max(lo, start - LEARNING_REACH), start):
+        if lowers[k] in LEARNING_BEFORE and (k + 1 == start or lowers[k + 1] in LEARNING_LINKS):
+            return True
+    return not LEARNING_AFTER.isdisjoint(lowers[end:min(hi, end + 2)])
 
 
 @functools.lru_cache(maxsize=4096)

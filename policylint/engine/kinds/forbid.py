@@ -145,7 +145,7 @@ class Forbid(DocumentKind):
             return True
         if "advocacy" in ignore and context.is_advocacy(sent_text):
             return True
-        if "learning" in ignore and context.is_learning(sent_text):
+        if "learning" in ignore and context.is_learning(ab.text, s, e):
             return True
         if "other-role" in ignore and context.attributed_elsewhere(ab.text, s, e):
             return True
