@@ -241,6 +241,24 @@ def test_require_all_with_at_least(tmp_path: Path) -> None:
     assert codes("Nothing about it.") == ["PL399"]
 
 
+def test_a_violation_of_a_require_all_rule_comes_with_the_other_missing_parts(tmp_path: Path) -> None:
+    """A violation stands for the part it refutes; when two or more parts
+    are missing, the missing finding is reported too."""
+    groups = [{"label": "choice", "match": ["your choice"]}, {"label": "privacy", "match": ["kept confidential"]}]
+    write_rule(tmp_path / "f-local", "require", require=None, require_all=groups,
+               violations=[{"match": ["must disclose"]}],
+               examples={"fires": ["You must disclose your diagnosis."],
+                         "passes": ["Sharing is your choice. Details are kept confidential."]})
+    engine = Engine(rule_dirs=[tmp_path])
+
+    def found(*items: Any) -> list[str | None]:
+        return [f.evidence for f in engine.check(engine.analyse(make_doc(*items)))]
+
+    assert found("You must disclose your diagnosis.") == ["must disclose", None]
+    assert found("You must disclose your diagnosis.", "Details are kept confidential.") == ["must disclose"]
+    assert found("Sharing is your choice.", "Details are kept confidential.") == []
+
+
 def test_conditional_takes_extra_patterns_from_configuration(tmp_path: Path) -> None:
     folder = tmp_path / "a-local"
     folder.mkdir()

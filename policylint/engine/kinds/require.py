@@ -12,7 +12,9 @@ the rule's kinds; ``severity-by-kind`` changes its severity by kind.
 ``violations`` are the rule's presence half ("absence; presence-violation
 if ..." in the catalog): phrases that contradict the requirement outright
 (Lived Experience only *desirable*). They are reported instead of the
-missing finding, since they say more. ``set:`` adds a set-level check.
+missing finding, since they say more; in a ``require-all`` rule a violation
+refutes one part, so the missing finding is added when two or more parts
+are missing. ``set:`` adds a set-level check.
 """
 
 from __future__ import annotations
@@ -148,13 +150,18 @@ class Require(DocumentKind):
         for g, ab, s, e, sent_text in presences(self.violations, analysed, self.unless):
             out.append(group_finding(self.head, g, analysed, ab, s, e, sent_text))
         kind = analysed.document.kind
-        if out or kind not in self.absence_kinds and "all" not in self.absence_kinds:
+        if out and not self.require_all or kind not in self.absence_kinds and "all" not in self.absence_kinds:
             return out
         any_ok = not self.require or any(self._satisfied(g, analysed) for g in self.require)
         missing = [g.label or g.phrases.phrases[0] for g in self.require_all if not self._satisfied(g, analysed)]
         if any_ok and len(self.require_all) - len(missing) >= self.at_least:
-            return []
-        return [self._missing(analysed, missing)]
+            return out
+        # A violation refutes the requirement outright and stands for the missing
+        # finding; of a require-all rule it refutes one part, so when two or more
+        # parts are missing, at least one of them is news and is said as well.
+        if out and len(missing) < 2:
+            return out
+        return [*out, self._missing(analysed, missing)]
 
     def _satisfied(self, g: Group, analysed: Analysed) -> bool:
         for ab, (i, s, e) in analysed.hits(g.phrases):
