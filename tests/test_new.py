@@ -44,6 +44,8 @@ FILLS = {
     "Plan years": "2026-2030",
     "Number of designated Lived Experience roles and FTE": "14 designated Lived Experience roles (11.2 FTE)",
     "Number of teams": "nine",
+    "Target share, for example 20": "20",
+    "Name of the Lived Experience module": "Peer Work Foundations",
 }
 
 
