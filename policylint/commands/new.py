@@ -67,12 +67,12 @@ def _list() -> None:
 @click.option("--force", is_flag=True, help="Replace an existing output file.")
 def command(kind: str | None, output: Path | None, fmt: str | None, country: str, organisation: str | None,
             list_: bool, force: bool) -> None:
-    """Write a template document for KIND (--list shows them) that already
-    checks clean against the model: what only you can say is marked [[like this]] (the rule
-    unfilled-placeholder reports each one until it is filled), and a Word
-    comment by "policylint" on each section says why it is there and which
-    rule it serves. Exit 2 when the output exists (without --force) or cannot
-    be written."""
+    """Write a starter document for KIND that already meets the model
+    (--list shows the kinds). What only you can say is marked [[like this]];
+    the rule unfilled-placeholder reports each one until it is filled. In
+    Word, a comment by "policylint" on each section says why it is there and
+    which rules it serves. Exit 2 when the output exists (without --force)
+    or cannot be written."""
     if list_:
         _list()
         return
