@@ -25,7 +25,7 @@ def test_rule_examples(rules, path):
 def test_rule_is_complete(path):
     rule = load_rule(path)
     assert rule.rationale and rule.source and rule.message
-    assert rule.code[2] == path.parent.name[0].translate(str.maketrans("abcdefgh", "12345678")), \
+    assert rule.code[2] == path.parent.name[0].translate(str.maketrans("abcdefghi", "123456789")), \
         "code's hundreds digit must match the model-element folder"
     groups = rule.spec.get("patterns") or rule.spec.get("terms") or []
     has_group_suggestions = groups and all(isinstance(g, dict) and (g.get("suggest") or g.get("use"))

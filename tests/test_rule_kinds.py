@@ -34,6 +34,7 @@ MINIMAL: dict[str, dict[str, Any]] = {
     "require": {"require": ["lived experience"]},
     "conditional": {"if": ["fixed-term"], "then": ["recurrent * budget"]},
     "set": {"require": ["director of lived experience"]},
+    "placeholder": {},
 }
 
 
@@ -64,7 +65,7 @@ def load_error(path: Path) -> RuleError:
 
 
 def test_the_registry_lists_every_kind() -> None:
-    assert list(RULE_KINDS) == ["forbid", "substitute", "require", "conditional", "set"]
+    assert list(RULE_KINDS) == ["forbid", "substitute", "require", "conditional", "set", "placeholder"]
     for name, cls in RULE_KINDS.items():
         assert issubclass(cls, RuleKind) and issubclass(cls.schema, Options), name
         assert dataclasses.is_dataclass(cls) and cls.__dataclass_params__.frozen, name  # type: ignore[attr-defined]
@@ -269,6 +270,53 @@ def test_conditional_takes_extra_patterns_from_configuration(tmp_path: Path) -> 
     assert [f.evidence for f in engine.check(engine.analyse(doc))] == ["twelve-month secondment"]
 
 
+# -- placeholder: a template's [[blank]] left unfilled ---------------------------------
+
+
+def placeholder_findings(engine: Engine, text: str) -> list[tuple[str | None, int | None, int | None]]:
+    from policylint.readers.text import parse_string
+
+    doc = parse_string(text, "mem.md", "markdown").with_kind("hr-policy", "test")
+    return [(f.evidence, f.location.line, f.location.column) for f in engine.check(engine.analyse(doc))
+            if f.name == "unfilled-placeholder"]
+
+
+def test_each_placeholder_is_one_finding_at_its_place(engine: Engine) -> None:
+    text = ("# [[Organisation name]] recruitment policy\n\n"
+            "## Pay for [[role]]\n\n"
+            "Paid at [[level]] of the [[award]], from [[date]].\n\n"
+            "- Contact: [[name]]\n\n"
+            "Not placeholders: [[ ]], [one], [[no close] and [link](x.md).\n\n"
+            "A wrapped [[team\nname]] is one.\n")
+    assert placeholder_findings(engine, text) == [
+        ("[[Organisation name]]", 1, 3), ("[[role]]", 3, 12), ("[[level]]", 5, 9), ("[[award]]", 5, 26),
+        ("[[date]]", 5, 42), ("[[name]]", 7, 12), ("[[team name]]", 11, 11)]
+    filled = text.replace("[[", "").replace("]]", "")
+    assert placeholder_findings(engine, filled) == []
+
+
+def test_a_placeholder_is_found_in_linear_time() -> None:
+    import time
+
+    from policylint.engine.kinds.placeholder import PLACEHOLDER_RE
+
+    for hostile in ("[[" * 500_000, ("[[" + "a" * 199 + "[" * 3) * 5_000, "[[" + "x" * 1_000_000):
+        started = time.perf_counter()
+        assert PLACEHOLDER_RE.search(hostile) is None
+        assert time.perf_counter() - started < 2.0
+    assert PLACEHOLDER_RE.fullmatch("[[" + "x" * 200 + "]]") and not PLACEHOLDER_RE.fullmatch("[[" + "x" * 201 + "]]")
+
+
+def test_a_placeholder_rule_takes_only_if_and_unless(tmp_path: Path) -> None:
+    examples = {"fires": ["# Policy\n\nPaid at [[level]]."],
+                "passes": ["# Policy\n\nWrite blanks as [[like this]] in a template."]}
+    write_rule(tmp_path / "i-x", "placeholder", name="blank-left", code="PL999", applies_to=["all"],
+               unless=["template"], examples=examples)
+    engine = Engine(rule_dirs=[tmp_path])  # a rule from elsewhere: its examples are verified as it loads
+    doc = make_doc("Paid at [[level]].", "A template writes [[blank]] for you.", kind="hr-policy")
+    assert [f.evidence for f in engine.check(engine.analyse(doc))] == ["[[level]]"]
+
+
 # -- the phrase syntax: "|" binds tighter than a space ---------------------------------
 
 
@@ -313,11 +361,19 @@ def test_no_shipped_phrase_falls_into_the_trap() -> None:
 
 # -- reporters read compiled rules ----------------------------------------------------
 
+# Rules about the document itself (rules/i-document/: an unfilled template
+# placeholder) judge no element of the model: the scorecard lists them under
+# "Other rules".
+OUTSIDE_MODEL = "document/"
+
 
 def test_the_scorecard_element_comes_from_the_rule_file() -> None:
     from policylint.report import scorecard as sc
 
     for rule in load_rules():
+        if rule.element.startswith(OUTSIDE_MODEL):
+            assert rule.name not in sc.rule_element(), rule.name  # listed under "Other rules"
+            continue
         element = sc.element_by_key()[sc.rule_element()[rule.name]]
         assert element.id == rule.element, rule.name
         info = sc.RuleInfo.from_rule(rule)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from policylint.engine.kinds.base import DocumentKind, RuleKind
 from policylint.engine.kinds.conditional import Conditional
 from policylint.engine.kinds.forbid import Forbid
+from policylint.engine.kinds.placeholder import Placeholder
 from policylint.engine.kinds.require import Require
 from policylint.engine.kinds.set_level import SetPart, SetRule
 from policylint.engine.kinds.substitute import Substitute
@@ -22,6 +23,7 @@ RULE_KINDS: dict[str, type[RuleKind]] = {
     "require": Require,
     "conditional": Conditional,
     "set": SetRule,
+    "placeholder": Placeholder,
 }
 
 __all__ = ["RULE_KINDS", "DocumentKind", "RuleKind", "SetPart"]
