@@ -53,7 +53,7 @@ from policylint import __version__
 from policylint.kinds import KINDS, LABELS
 from policylint.serve import review
 from policylint.serve.receive import Refused, UploadLimits, receive
-from policylint.serve.store import CHECKING, DONE, FAILED, QUEUED, Store, Upload
+from policylint.serve.store import CHECKING, DONE, FAILED, QUEUED, Checked, Store, Upload
 from policylint.serve.workers import Workers
 
 if TYPE_CHECKING:
@@ -302,7 +302,6 @@ async def upload(app: App, request: Request) -> Response:
     up.files, up.problems = received.files, received.problems
     if not up.files:  # nothing but archives that could not be unpacked: their findings are the result
         from policylint.run import Result
-        from policylint.serve.store import Checked
 
         up.checked = Checked(Result(), {}, [], [], None)
         review.add_problems(up.checked, up)
@@ -358,17 +357,27 @@ def _back(request: Request, up: Upload, anchor: str = "") -> Response:
     return RedirectResponse(f"/r/{up.id}{anchor}", status_code=303)
 
 
-async def change_kind(app: App, request: Request) -> Response:
+async def _posted(app: App, request: Request, refused: str) -> tuple[Upload, Checked, dict[str, str]] | Response:
+    """The upload a form is about, its result and the form; or the page that says why not."""
     up = _upload(app, request)
     if up is None:
         return app.gone(request)
     try:
         form = await _form(request)
     except Refused as exc:
-        return app.error(request, exc.status, "That change was not taken", exc.message)
+        return app.error(request, exc.status, refused, exc.message)
+    if up.busy or up.checked is None:
+        return app.error(request, 409, refused, "The documents are being checked again: wait a moment, then try again.")
+    return up, up.checked, form
+
+
+async def change_kind(app: App, request: Request) -> Response:
+    posted = await _posted(app, request, "That change was not taken")
+    if isinstance(posted, Response):
+        return posted
+    up, checked, form = posted
     path, kind = form.get("path", ""), form.get("kind", "")
-    if up.busy or up.checked is None or path not in {fr.path for fr in up.checked.result.files} \
-            or (kind not in KINDS and kind != "auto"):
+    if path not in {fr.path for fr in checked.result.files} or (kind not in KINDS and kind != "auto"):
         return app.error(request, 400, "That change was not taken", "Choose one of the kinds in the list.")
     if kind == "auto":
         up.kinds.pop(path, None)
@@ -381,19 +390,14 @@ async def change_kind(app: App, request: Request) -> Response:
 async def decide(app: App, request: Request) -> Response:
     """Dismiss a finding (with a reason), take it back, or choose one of its
     suggestions for the reviewed copy (or none)."""
-    up = _upload(app, request)
-    if up is None:
-        return app.gone(request)
-    try:
-        form = await _form(request)
-    except Refused as exc:
-        return app.error(request, exc.status, "That decision was not taken", exc.message)
-    if up.checked is None or up.busy:
-        return app.error(request, 409, "That decision was not taken", "The documents are being checked again.")
+    posted = await _posted(app, request, "That decision was not taken")
+    if isinstance(posted, Response):
+        return posted
+    up, checked, form = posted
     from policylint.annotate import finding_key
 
     path, key, action = form.get("path", ""), form.get("key", ""), form.get("action", "")
-    finding = next((f for f in up.checked.result.findings if f.path == path and finding_key(f) == key), None)
+    finding = next((f for f in checked.result.findings if f.path == path and finding_key(f) == key), None)
     if finding is None:
         return app.error(request, 400, "That decision was not taken", "That finding is not in this review.")
     if action == "dismiss":

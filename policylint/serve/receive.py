@@ -6,8 +6,8 @@ over ``max-file-bytes``, an upload over ``max-total-bytes`` or with more
 than ``max_files`` files is refused there and then, and what had arrived is
 deleted with the upload.
 
-A ``.zip`` of a policy folder is unpacked into a folder named after it,
-keeping its sub-folders. An archive that would write outside that folder
+A ``.zip`` of a policy folder is unpacked with its folders (into a folder
+named after the archive when it does not hold one folder). An archive that would write outside that folder
 (an absolute name, ``..``, a link), that holds too many files, or that
 would inflate past the limits (a zip bomb: the directory is checked as the
 DOCX reader checks a Word package's, and the bytes actually inflated are
@@ -234,7 +234,7 @@ async def receive(request: Request, folder: Path, limits: UploadLimits) -> Recei
             documents.extend(unpack(path, folder, limits, len(received.files) - 1))
         except ReadError as exc:
             received.problems.append((name, exc.code, exc.reason, exc.hint))
-        else:
+        finally:
             path.unlink()
     received.files = documents
     return received
@@ -259,8 +259,8 @@ def _member_path(info: zipfile.ZipInfo) -> PurePosixPath | None:
 
 
 def unpack(archive: Path, folder: Path, limits: UploadLimits, others: int = 0) -> list[str]:
-    """Unpack ``archive`` into ``folder/<its name>/``; the documents'
-    relative paths. Raises ``ReadError`` (and unpacks nothing, or removes
+    """Unpack ``archive`` into ``folder``: the folder it holds, else a
+    folder named after it; the documents' relative paths. Raises ``ReadError`` (and unpacks nothing, or removes
     what it had) for a damaged, encrypted, hostile or oversized archive."""
     import shutil
 
@@ -280,12 +280,16 @@ def unpack(archive: Path, folder: Path, limits: UploadLimits, others: int = 0) -
         _check_directory([info for info, _ in members], limits.limits)  # a zip bomb, by its directory
         if any(info.flag_bits & 0x1 for info, _ in members):
             raise ReadError("PL003", "the archive is protected with a password", "zip the folder without one")
-        root = unique(folder, safe_name(archive.stem))
+        # A zipped folder holds the folder itself: unpack that; else a folder named after the archive.
+        tops = {rel.parts[0] for _, rel in members if len(rel.parts) > 1}
+        single = len(tops) == 1 and all(len(rel.parts) > 1 for _, rel in members)
+        top = next(iter(tops)) if single else safe_name(archive.stem)
+        root = unique(folder, top)
         guard = PackageGuard(limits.limits)  # the bytes actually inflated, whatever the directory says
         out: list[str] = []
         try:
             for info, rel in members:
-                target = root / rel
+                target = root / (rel.relative_to(top) if single else rel)
                 target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
                 target = unique(target.parent, target.name)
                 size = 0

@@ -89,6 +89,9 @@ def relative(checked: Checked, upload: Upload) -> Checked:
     root = upload.inbox
     prefix = f"{root}/"
 
+    def text(t: str) -> str:
+        return t.replace(prefix, "").replace(str(root), "the uploaded documents")
+
     def rel(path: str) -> str:
         try:
             return PurePosixPath(Path(path).relative_to(root).as_posix()).as_posix()
@@ -97,18 +100,18 @@ def relative(checked: Checked, upload: Upload) -> Checked:
 
     def finding(f: Finding) -> Finding:
         return dataclasses.replace(f, path=rel(f.path), documents=tuple(rel(d) for d in f.documents),
-                                   message=f.message.replace(prefix, ""))
+                                   message=text(f.message), suggestions=tuple(text(s) for s in f.suggestions))
 
     def file(fr: FileResult) -> FileResult:
         path = rel(fr.path)
         reason = CHOSEN_REASON if path in upload.kinds and fr.kind == upload.kinds[path] else fr.kind_reason
         return dataclasses.replace(fr, path=path, kind_reason=reason,
-                                   error=fr.error.replace(prefix, "") if fr.error else None)
+                                   error=text(fr.error) if fr.error else None)
 
     result = checked.result
     result.files = [file(fr) for fr in result.files]
     result.findings = [finding(f) for f in result.findings]
-    result.notes = [n.replace(prefix, "") for n in result.notes]
+    result.notes = [text(n) for n in result.notes]
     documents = {rel(p): dataclasses.replace(d, path=rel(d.path)) for p, d in checked.documents.items()}
     return dataclasses.replace(checked, documents=documents, sets=[rel(s) for s in checked.sets])
 
