@@ -126,7 +126,7 @@
     e.preventDefault();
     const anchor = form.elements.anchor ? form.elements.anchor.value : "";
     for (const b of form.querySelectorAll("button")) b.disabled = true;
-    fetch(form.action, {
+    fetch(form.getAttribute("action"), {  // not form.action: an input is named "action"
       method: "POST", body: new URLSearchParams(new FormData(form)),
       headers: {"Accept": "application/json"}
     }).then(function (r) {
