@@ -129,7 +129,8 @@ def _review(browser, server, expected, tmp_path, *, script: bool, width: int = 1
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
     page.on("pageerror", lambda e: problems.append(str(e)))
-    page.on("response", lambda r: problems.append(f"{r.status} {r.request.method} {r.url}") if r.status >= 400 else None)
+    page.on("response", lambda r: problems.append(f"{r.status} {r.request.method} {r.url}")
+            if r.status >= 400 else None)
 
     page.goto(f"{server}/")
     _shoot(page, f"serve-upload-{width}")
