@@ -164,8 +164,11 @@ def _review(browser, server, expected, tmp_path, *, script: bool, width: int = 1
     words_key, words = _pick(expected, "PL201", name="recovery-oriented-language", evidence="addicts")
     page.locator(f'.note[data-key="{words_key}"]').get_by_role("button", name="Use this wording").first.click()
     page.wait_for_selector(f'.note[data-key="{words_key}"] .suggest.chosen')
-    if width == 1280:
-        page.locator(f'.note[data-key="{words_key}"]').scroll_into_view_if_needed()
+    if os.environ.get("POLICYLINT_SCREENSHOTS"):  # the words and their finding, at the top of the window
+        page.evaluate("key => { const m = document.querySelector(`.note[data-key='${key}']`);"
+                      " const words = document.getElementById('m' + m.id.slice(1));"
+                      " window.scrollTo(0, (words || m).getBoundingClientRect().top + window.scrollY - 12); }",
+                      words_key)
         _shoot(page, f"serve-decided-{width}")
 
     # Download the reviewed copy.

@@ -58,6 +58,7 @@ def command(host: str, port: int, allow_hosts: tuple[str, ...], workers: int, ma
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host.strip("[]"), port))
+        sock.listen(2048)  # connections wait from now on, while the server starts
     except OSError as exc:
         sock.close()
         raise click.ClickException(f"cannot listen on {host} port {port}: {exc.strerror or exc}; "
