@@ -503,3 +503,17 @@ def test_serve_refuses_a_wildcard_host():
 
     assert main(["serve", "--allow-host", "*"]) == 2
 
+
+
+def test_an_engine_that_cannot_be_built_fails_the_upload_not_the_server(tmp_path, monkeypatch):
+    from policylint import run
+
+    def broken(options):
+        raise RuntimeError("no engine today")
+
+    monkeypatch.setattr(run, "make_engine", broken)
+    with make_client(None, tmp_path) as c:  # no engine handed in: the worker must build one
+        location = upload(c, ("jd.md", JD.encode())).headers["location"]
+        assert wait(c, location)["state"] == "failed"
+        assert c.get(location).status_code == 500 and "no engine today" not in c.get(location).text
+        assert c.get("/").status_code == 200

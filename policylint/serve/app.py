@@ -33,6 +33,7 @@ import re
 import secrets
 import time
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path, PurePosixPath
@@ -205,7 +206,16 @@ class App:
             if upload.generation == generation:
                 upload.checked, upload.state = checked, DONE
 
-        self.workers.submit(job)
+        def settled(future: Future[None]) -> None:
+            # An engine that could not be built never ran the job: the upload still hears of it.
+            if future.cancelled() or future.exception() is not None:
+                if future.exception() is not None:
+                    log.error("checking upload %s failed: %r", upload.id[:6], future.exception())
+                if upload.generation == generation and upload.busy:
+                    upload.state, upload.error = FAILED, ("policylint could not check these documents. "
+                                                          "The details are in the server's log.")
+
+        self.workers.submit(job).add_done_callback(settled)
 
     async def in_pool(self, job: Callable[[Engine], Any]) -> Any:
         return await asyncio.wrap_future(self.workers.submit(job))
