@@ -357,7 +357,84 @@ def rows_memory(tmp: Path, quick: bool) -> list[tuple]:
     ]
 
 
-_GROUPS = ("engine", "readers", "startup", "folder", "pages", "sets", "memory")
+def make_pages_docx(path: Path, pages: int) -> None:
+    """A DOCX of about ``pages`` pages (some 450 words a page) made from the
+    fixtures' own Word text: their headings, paragraphs and list items in turn."""
+    from docx import Document
+
+    from policylint.document import Role
+    from policylint.readers import read_document
+
+    blocks = [b for p in sorted((FIXTURES / "harbour-city").glob("*.docx")) for b in read_document(p).blocks
+              if b.role in (Role.HEADING, Role.TITLE, Role.LIST_ITEM, Role.PARAGRAPH) and b.text.strip()]
+    doc = Document()
+    doc.add_heading("Position Description: Peer Support Worker", 0)
+    words, i = 0, 0
+    while words < 450 * pages:
+        b = blocks[i % len(blocks)]
+        i += 1
+        if b.role in (Role.HEADING, Role.TITLE):
+            doc.add_heading(b.text, min(max(b.level or 1, 1), 3))
+        else:
+            doc.add_paragraph(b.text, style="List Bullet" if b.role == Role.LIST_ITEM else None)
+        words += len(b.text.split())
+    doc.save(str(path))
+
+
+def _multipart(path: Path) -> tuple[bytes, str]:
+    boundary = "policylint-bench-boundary"
+    head = (f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{path.name}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n").encode()
+    return head + path.read_bytes() + f"\r\n--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def rows_serve(tmp: Path, quick: bool, repeat: int) -> list[tuple]:
+    """From upload to the page of findings on a running ``policylint serve``
+    (warm: the pipeline is built when it starts), against ``policylint
+    check`` on the same 10-page DOCX (which starts a process, as a reviewer's
+    colleague running it for them would)."""
+    import json
+    import socket
+    import urllib.request
+
+    docx_path = tmp / "ten-pages.docx"
+    make_pages_docx(docx_path, 2 if quick else 10)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen([EXE, "serve", "--port", str(port)], cwd=tmp, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        assert server.stderr is not None
+        server.stderr.readline()  # the address: it is listening
+        body, content_type = _multipart(docx_path)
+
+        def review() -> None:
+            request = urllib.request.Request(f"{base}/upload", data=body, headers={"Content-Type": content_type})
+            with urllib.request.urlopen(request, timeout=300) as response:  # follows the redirect
+                location = response.url
+            while True:
+                with urllib.request.urlopen(f"{location}/status", timeout=60) as r:
+                    if json.load(r)["state"] in ("done", "failed"):
+                        break
+                time.sleep(0.02)
+            with urllib.request.urlopen(location, timeout=60) as r:
+                page = r.read()
+            assert b'class="note' in page
+            urllib.request.urlopen(urllib.request.Request(f"{location}/finish", data=b"", method="POST"), timeout=60)
+
+        review()  # untimed: the first upload after the engine is warm
+        check = lambda: run_cmd([EXE, "check", str(docx_path), "--no-cache", "--jobs", "1", "-q"], cwd=tmp)  # noqa: E731
+        check()
+        ours, base_time, ratio = paired(check, review, repeat)
+    finally:
+        server.terminate()
+        server.wait(30)
+    return [("serve: upload to findings, 10-page DOCX vs policylint check on it", ours, base_time, ratio, 1.0, "<=")]
+
+
+_GROUPS = ("engine", "readers", "startup", "folder", "pages", "sets", "memory", "serve")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -388,6 +465,8 @@ def main(argv: list[str] | None = None) -> int:
             rows += rows_sets(args.quick, repeat)
         if "memory" in groups:
             rows += rows_memory(tmp, args.quick)
+        if "serve" in groups:
+            rows += rows_serve(tmp, args.quick, repeat)
     print("| measurement | policylint | baseline | ratio | target | met |")
     print("|---|---:|---:|---:|---:|:---:|")
     failed = 0

@@ -21,7 +21,8 @@ class _Commands(click.Group):
     is imported only when used (or listed by --help), so ``check`` does not
     pay for the others."""
 
-    LAZY = {name: f"policylint.commands.{name}" for name in ("annotate", "check", "explain", "new", "report", "rules")}
+    LAZY = {name: f"policylint.commands.{name}"
+            for name in ("annotate", "check", "explain", "new", "report", "rules", "serve")}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(self.LAZY)

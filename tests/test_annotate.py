@@ -753,3 +753,32 @@ def test_suggest_proposes_the_same_words_once(tmp_path):
 
     assert result.changes == 1 and len(own(out)) == 2
     assert sum(t == rewrite[0] for t in texts(out)) == 1
+
+
+# -- a reviewer's decisions (the review page's Review) ------------------------------------------
+
+
+def test_review_dismissal_is_the_reviewers_ignore_and_a_chosen_suggestion_the_only_change(engine, tmp_path):
+    src = HARBOUR / "pd-peer-recovery-specialist.docx"
+    findings = pipeline(src, engine)
+    language = next(f for f in findings if f.name == "recovery-oriented-language" and f.evidence == "tests dirty")
+    duty = next(f for f in findings if f.code == "PL305" and f.evidence == "caseload")
+    review = ann.Review(dismissed={ann.finding_key(duty): "agreed with the peer team\x07 in March"},
+                        chosen={ann.finding_key(language): 0}, reviewer="Sam Reviewer")
+    out = tmp_path / "reviewed.docx"
+    outcome = ann.annotate_file(src, out, Options(), engine, now=NOW, review=review)
+    assert outcome.error is None and outcome.written is not None
+    assert outcome.written.changes == 1 and outcome.written.additions == 0
+    notes = anchored(out)
+    mine = [(first, text) for author, first, text in notes if author == "Sam Reviewer"]
+    assert mine == [(f"policylint: ignore {duty.name} \u2014 agreed with the peer team in March", "caseload")]
+    assert ("PL305", "caseload") not in own(out)
+    assert len(own(out)) == len(findings) - 1
+    root = etree.fromstring(zipfile.ZipFile(out).read("word/document.xml"))
+    inserted = ["".join(t.text for t in ins.iter(qn("w:t"))) for ins in root.iter(qn("w:ins"))]
+    deleted = ["".join(t.text for t in d.iter(qn("w:delText"))) for d in root.iter(qn("w:del"))]
+    assert len(inserted) == 1 and len(deleted) == 1 and deleted[0] in language.evidence
+    # Checked again, the reviewer's comment keeps the dismissed words from being flagged.
+    again = pipeline(out, engine)
+    assert not any(f.code == "PL305" and f.evidence == "caseload" for f in again)
+    assert not any(f.name == "unused-ignore" for f in again)

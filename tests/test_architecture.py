@@ -37,14 +37,15 @@ def test_one_flow_keeps_the_documents_for_outputs_that_show_them(engine) -> None
     assert all(a.document.path == p for p, a in kept.analysed.items())
 
 
-def test_the_scorecard_and_the_reviewed_copy_use_the_flow() -> None:
+def test_the_scorecard_the_reviewed_copy_and_the_review_page_use_the_flow() -> None:
     from pathlib import Path
 
     import policylint
 
     # No orchestration of their own: neither calls the engine's stages directly.
     package = Path(policylint.__file__).parent
-    sources = [*sorted((package / "annotate").glob("*.py")), package / "report" / "html.py"]
+    sources = [*sorted((package / "annotate").glob("*.py")), package / "report" / "html.py",
+               *sorted((package / "serve").glob("*.py"))]
     assert len(sources) > 2
     for path in sources:
         source = path.read_text(encoding="utf-8")

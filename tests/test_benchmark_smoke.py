@@ -15,8 +15,8 @@ def test_benchmark_quick_mode_prints_every_row():
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     rows = [line for line in proc.stdout.splitlines() if line.startswith("| ") and "---" not in line]
-    assert len(rows) == 18  # header + 17 measurements (15 with a target)
+    assert len(rows) == 19  # header + 18 measurements (16 with a target)
     for needle in ("rule engine", "read PDF", "read DOCX", "--version", "--help", "small DOCX", "--jobs 2",
                    "cached second run", "-page PDF vs", "peak memory", "set-level", "empty phrase store",
-                   "of prose", "list markers", "proselint"):
+                   "of prose", "list markers", "proselint", "upload to findings"):
         assert any(needle in r for r in rows), needle

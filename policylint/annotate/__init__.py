@@ -16,6 +16,11 @@ What the reviewed copy holds
   the text belongs in (the finding's ``anchor_block``), else on the title.
   A finding with neither (a reader problem) goes on the paragraph its
   location names, else on the title.
+- A reviewer's decisions (``Review``, from ``policylint serve``): a dismissed
+  finding becomes the reviewer's comment ``policylint: ignore NAME - reason``
+  on its words (so checking the copy again leaves it out), and a finding whose
+  suggestion the reviewer chose gets that suggestion as a tracked change, as
+  ``--suggest`` gives every finding.
 - ``--suggest``: a finding whose suggestion is wording for the text (a
   substitute rule's rewrite, a clinical duty's peer-work rewrite) becomes a
   tracked change by "policylint" -- ``w:del`` of the old words, ``w:ins`` of
@@ -75,7 +80,8 @@ from policylint.annotate.files import (
 )
 from policylint.annotate.package import AUTHOR, INITIALS, AnnotateError, Cleanup, remove_own
 from policylint.annotate.package import _Package as _Package  # for the tests: the paragraphs behind handles
-from policylint.annotate.wording import Wording, comment_text, wording
+from policylint.annotate.plan import Review, finding_key
+from policylint.annotate.wording import Wording, comment_text, ignore_text, wording
 from policylint.annotate.wording import _diff as _diff  # for the tests: the smallest whole-word change
 from policylint.annotate.writer import Annotated, annotate
 
@@ -88,11 +94,14 @@ __all__ = [
     "Annotated",
     "Cleanup",
     "FileOutcome",
+    "Review",
     "Wording",
     "annotate",
     "annotate_file",
     "annotate_paths",
     "comment_text",
+    "finding_key",
+    "ignore_text",
     "plan_outputs",
     "remove_own",
     "reviewed_name",

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from policylint.annotate.package import AnnotateError, _Package, remove_own
+from policylint.annotate.plan import Review
 from policylint.annotate.writer import Annotated, annotate
 from policylint.document import Document
 from policylint.findings import Finding
@@ -94,9 +95,10 @@ NOT_WORD = ("no reviewed copy for {fmt} files yet: nothing written. "
 
 
 def annotate_file(source: Path, target: Path, options: Options, engine: Engine | None, *, suggest: bool = False,
-                  force: bool = False, now: dt.datetime | None = None) -> FileOutcome:
+                  force: bool = False, now: dt.datetime | None = None, review: Review | None = None) -> FileOutcome:
     """Annotate one file into ``target``; never writes ``source``. ``engine``
-    may be None only when ``source`` is not a Word document."""
+    may be None only when ``source`` is not a Word document. ``review``: a
+    reviewer's dismissals and chosen suggestions (the review page's)."""
     from policylint.io import write_atomic
     from policylint.readers import UNSUPPORTED_HINTS, format_of
 
@@ -122,7 +124,7 @@ def annotate_file(source: Path, target: Path, options: Options, engine: Engine |
         out.error = f"{target} exists: use --force to replace it"
         return out
     try:
-        written, found = _annotate_docx(source, options, engine, suggest, now)
+        written, found = _annotate_docx(source, options, engine, suggest, now, review)
     except AnnotateError as exc:
         out.error = str(exc)
         return out
@@ -135,7 +137,7 @@ def annotate_file(source: Path, target: Path, options: Options, engine: Engine |
 
 
 def _annotate_docx(source: Path, options: Options, engine: Engine | None, suggest: bool,
-                   now: dt.datetime | None) -> tuple[Annotated, list[Finding]]:
+                   now: dt.datetime | None, review: Review | None = None) -> tuple[Annotated, list[Finding]]:
     import docx
 
     from policylint.run import check_document, read_and_classify
@@ -157,7 +159,7 @@ def _annotate_docx(source: Path, options: Options, engine: Engine | None, sugges
     if engine is None:  # a caller's mistake, reported by annotate_file as an internal error
         raise TypeError("annotating a Word document needs an engine")
     analysed, found = check_document(doc, findings, options, engine)
-    result = annotate(wdoc, doc, found, analysed=analysed, suggest=suggest, now=now, pkg=pkg)
+    result = annotate(wdoc, doc, found, analysed=analysed, suggest=suggest, now=now, pkg=pkg, review=review)
     return dataclasses.replace(result, removed=cleanup.comments), found
 
 

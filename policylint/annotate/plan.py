@@ -7,7 +7,9 @@ blocks only; the writer then finds those characters in the Word package."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeAlias
 
 from lxml import etree
@@ -18,6 +20,29 @@ from policylint.findings import Finding
 
 if TYPE_CHECKING:
     from policylint.engine.analyse import Analysed
+
+
+def finding_key(f: Finding) -> str:
+    """A finding's name for a reviewer's decision: the same for the same
+    finding whenever the same file is checked again, whatever its path."""
+    loc = f.location
+    text = "|".join(str(x) for x in (f.code, f.span, f.anchor_block, loc.page, loc.paragraph, loc.line,
+                                      loc.column, loc.part, f.evidence, f.message))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Review:
+    """A reviewer's decisions on findings, by ``finding_key`` (the review
+    page's): a ``dismissed`` finding (key -> the reviewer's reason) becomes
+    the reviewer's own ``policylint: ignore NAME - reason`` comment on its
+    words instead of policylint's; a ``chosen`` finding (key -> the index of
+    the suggestion chosen) has that suggestion written as a tracked change,
+    as ``suggest`` does for every finding."""
+
+    dismissed: Mapping[str, str] = field(default_factory=dict)
+    chosen: Mapping[str, int] = field(default_factory=dict)
+    reviewer: str = "Reviewer"
 
 
 @dataclass
@@ -35,6 +60,7 @@ class _Comment:
     first: etree._Element | None = None
     last: etree._Element | None = None
     wider: bool = False  # the marks take in a whole equation
+    dismissed: str | None = None  # the reviewer's reason: their ignore comment, not policylint's
 
 
 @dataclass
@@ -68,16 +94,19 @@ class _Planner:
         self.doc = document
         self._proposed: set[str] = set()  # wording already proposed in this document
 
-    def plan(self, findings: list[Finding], analysed: Analysed | None,
-             suggest: bool) -> tuple[list[_Comment], list[_Change], list[_Addition]]:
+    def plan(self, findings: list[Finding], analysed: Analysed | None, suggest: bool,
+             review: Review | None = None) -> tuple[list[_Comment], list[_Change], list[_Addition]]:
         comments: list[_Comment] = []
         changes: list[_Change] = []
         additions: list[_Addition] = []
         for f in findings:
             where, exact = self._target(f)
-            comments.append(_Comment(f, where, exact))
-            if suggest:
-                self._plan_suggestion(f, where, exact, analysed, changes, additions)
+            key = finding_key(f) if review is not None else ""
+            dismissed = review.dismissed.get(key) if review is not None else None
+            comments.append(_Comment(f, where, exact, dismissed=dismissed))
+            chosen = review.chosen.get(key) if review is not None and dismissed is None else None
+            if (suggest and dismissed is None) or chosen is not None:
+                self._plan_suggestion(f, where, exact, analysed, changes, additions, chosen)
         return comments, changes, additions
 
     def title_block(self) -> int:
@@ -139,8 +168,9 @@ class _Planner:
         return last
 
     def _plan_suggestion(self, f: Finding, where: _Range, exact: bool, analysed: Analysed | None,
-                         changes: list[_Change], additions: list[_Addition]) -> None:
-        for s in f.suggestions:
+                         changes: list[_Change], additions: list[_Addition], only: int | None = None) -> None:
+        """``only``: the index of the one suggestion to consider (the reviewer's choice)."""
+        for s in f.suggestions if only is None else f.suggestions[only:only + 1]:
             w = wording(s)
             if w is None:
                 continue

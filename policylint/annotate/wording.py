@@ -82,6 +82,13 @@ def comment_text(f: Finding) -> list[str]:
     return lines
 
 
+def ignore_text(f: Finding, reason: str) -> str:
+    """A reviewer's dismissal of ``f`` as the Word comment the DOCX reader
+    reads back as an ignore directive: ``policylint: ignore NAME — reason``."""
+    reason = " ".join("".join(c if c.isprintable() else " " for c in reason).split())
+    return f"policylint: ignore {f.name}" + (f" — {reason}" if reason else "")
+
+
 def _boundary(x: str, i: int) -> bool:
     return i <= 0 or i >= len(x) or not (x[i - 1].isalnum() and x[i].isalnum())
 

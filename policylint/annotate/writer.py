@@ -18,8 +18,8 @@ from lxml import etree
 
 from policylint.annotate.ooxml import MATH, W, ancestor, element, w
 from policylint.annotate.package import AUTHOR, INITIALS, _comments_part, _Package, remove_own
-from policylint.annotate.plan import _Addition, _Change, _Comment, _Located, _Planner
-from policylint.annotate.wording import comment_text
+from policylint.annotate.plan import Review, _Addition, _Change, _Comment, _Located, _Planner
+from policylint.annotate.wording import comment_text, ignore_text
 from policylint.document import Document, Role
 from policylint.findings import Finding
 from policylint.readers.docx import ParagraphText
@@ -117,24 +117,27 @@ class Annotated:
 
 
 def annotate(wdoc: WordDocument, document: Document, findings: list[Finding], *, analysed: Analysed | None = None,
-             suggest: bool = False, now: dt.datetime | None = None, pkg: _Package | None = None) -> Annotated:
+             suggest: bool = False, now: dt.datetime | None = None, pkg: _Package | None = None,
+             review: Review | None = None) -> Annotated:
     """Write ``findings`` about ``document`` into ``wdoc`` (a python-docx
     Document of the same file) and return the new package's bytes. Earlier
     policylint comments and changes in ``wdoc`` are removed first.
 
     ``analysed`` (the engine's analysis of ``document``) gives sentence
-    bounds for ``--suggest``; without it a replacement covers the block."""
+    bounds for ``--suggest``; without it a replacement covers the block.
+    ``review``: a reviewer's dismissals and chosen suggestions (see ``Review``)."""
     now = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
     pkg = pkg or _Package(wdoc)
     removed = remove_own(pkg).comments
-    writer = _Writer(pkg, document, now)
-    result = writer.run(findings, analysed, suggest)
+    writer = _Writer(pkg, document, now, review.reviewer if review is not None else AUTHOR)
+    result = writer.run(findings, analysed, suggest, review)
     return dataclasses.replace(result, data=pkg.save(), removed=removed)
 
 
 class _Writer:
-    def __init__(self, pkg: _Package, document: Document, now: dt.datetime) -> None:
+    def __init__(self, pkg: _Package, document: Document, now: dt.datetime, reviewer: str = AUTHOR) -> None:
         self.pkg = pkg
+        self.reviewer = reviewer
         self.doc = document
         self.plan = _Planner(document)
         self.now = now
@@ -142,8 +145,9 @@ class _Writer:
         self._next_id: int | None = None  # for tracked changes, once the comments are made
         self.loose: list[str] = []
 
-    def run(self, findings: list[Finding], analysed: Analysed | None, suggest: bool) -> Annotated:
-        comments, changes, additions = self.plan.plan(findings, analysed, suggest)
+    def run(self, findings: list[Finding], analysed: Analysed | None, suggest: bool,
+            review: Review | None = None) -> Annotated:
+        comments, changes, additions = self.plan.plan(findings, analysed, suggest, review)
         located: list[_Located] = [*comments, *changes]
         # Resolve every paragraph before anything moves.
         paragraphs: dict[int, etree._Element | None] = {}
@@ -218,12 +222,16 @@ class _Writer:
 
     def _comment(self, c: _Comment, first: etree._Element, last: etree._Element) -> None:
         f = c.finding
-        lines = comment_text(f)
+        lines = comment_text(f) if c.dismissed is None else [ignore_text(f, c.dismissed)]
         home, where = self._home(first)
         if where:
             quoted = self.doc.blocks[c.where.block].text[c.where.start:c.where.end]
             lines.insert(1, f"In the {where}: \u201c{quoted}\u201d")
-        comment = self.pkg.wdoc.comments.add_comment(text="", author=AUTHOR, initials=INITIALS)
+        if c.dismissed is None:
+            comment = self.pkg.wdoc.comments.add_comment(text="", author=AUTHOR, initials=INITIALS)
+        else:  # the reviewer's own decision: kept (and obeyed) when the copy is checked again
+            initials = "".join(w[0] for w in self.reviewer.split()[:3]).upper() or "R"
+            comment = self.pkg.wdoc.comments.add_comment(text="", author=self.reviewer, initials=initials)
         comment._comment_elm.date = self.now
         first_paragraph = comment.paragraphs[0]
         first_paragraph.add_run(lines[0]).bold = True
