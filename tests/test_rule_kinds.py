@@ -19,7 +19,7 @@ from policylint.engine.kinds import RULE_KINDS, DocumentKind, RuleKind
 from policylint.engine.kinds.schema import Options
 from policylint.engine.patterns import PatternError, PhraseSet, check_syntax
 from policylint.engine.rules import RuleError, load_rule, load_rules
-from policylint.nlp import build
+from policylint.nlp import SENTENCE_STARTS, TOKEN_HASHES, build
 
 # A minimal rule of each kind: the common fields and the kind's own keys.
 COMMON: dict[str, Any] = {
@@ -258,6 +258,23 @@ def test_a_violation_of_a_require_all_rule_comes_with_the_other_missing_parts(tm
     assert found("You must disclose your diagnosis.") == ["must disclose", None]
     assert found("You must disclose your diagnosis.", "Details are kept confidential.") == ["must disclose"]
     assert found("Sharing is your choice.", "Details are kept confidential.") == []
+
+
+def test_each_engine_owns_its_phrase_index(tmp_path: Path) -> None:
+    """An engine's rules register their phrases in the engine's own index;
+    another engine, or a phrase set made on its own, does not see them, and
+    the matches live on the analysed document, not on spaCy's Doc."""
+    write_rule(tmp_path / "f-local", "forbid", patterns=["dispense * medication"])
+    house = Engine(rule_dirs=[tmp_path])
+    plain = Engine(rule_dirs=[tmp_path / "none"])
+    assert house.index is not plain.index
+    assert ("dispense * medication",) in house.index.sets and ("dispense * medication",) not in plain.index.sets
+    loose = PhraseSet(["a loose phrase"])
+    assert loose.index is not house.index and loose.index is not plain.index
+    analysed = house.analyse(make_doc("Dispense medication on the ward."))
+    assert [f.code for f in house.check(analysed)] == ["PL399"]
+    assert analysed.blocks[0].text.index is house.index
+    assert set(analysed.blocks[0].doc.user_data) <= {TOKEN_HASHES, SENTENCE_STARTS}  # the pipeline's own output
 
 
 def test_conditional_takes_extra_patterns_from_configuration(tmp_path: Path) -> None:

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from policylint.document import Document
 from policylint.engine.analyse import Analysed, analyse
-from policylint.engine.kinds.base import SetDocs
+from policylint.engine.kinds.base import SetDocs, rules_index
+from policylint.engine.patterns import PhraseIndex, collecting
 from policylint.engine.rules import Rule, load_rules
 from policylint.findings import Finding
 from policylint.limits import Deadline
@@ -33,14 +34,18 @@ class Engine:
         self._nlp: Language | None = None
         self._after_build = after_build
         self._sets_by_kind: dict[str, frozenset[int]] = {}
-        self.rules = rules if rules is not None else load_rules(rule_dirs, rule_options, extra_rules)
-        if verify_examples:
-            # Built-in rules' examples are verified by the test suite; rules from
-            # elsewhere (extra-rules, rule packs) are verified as they load.
-            builtin = default_rules_dir().resolve()
-            foreign = [r for r in self.rules if builtin not in Path(r.path).resolve().parents]
-            if foreign:
-                verify(foreign, self.nlp)
+        # The engine's own phrase index: its rules' phrase sets register there as
+        # they load (rules loaded elsewhere bring the index they were loaded into).
+        self.index = PhraseIndex() if rules is None else rules_index(rules)
+        with collecting(self.index):
+            self.rules = rules if rules is not None else load_rules(rule_dirs, rule_options, extra_rules)
+            if verify_examples:
+                # Built-in rules' examples are verified by the test suite; rules from
+                # elsewhere (extra-rules, rule packs) are verified as they load.
+                builtin = default_rules_dir().resolve()
+                foreign = [r for r in self.rules if builtin not in Path(r.path).resolve().parents]
+                if foreign:
+                    verify(foreign, self.nlp)
 
     @property
     def nlp(self) -> Language:
@@ -55,18 +60,17 @@ class Engine:
         return self._nlp
 
     def analyse(self, document: Document, deadline: Deadline | None = None) -> Analysed:
-        return analyse(document, self.nlp, self.phrase_sets_for(document.kind), deadline)
+        return analyse(document, self.nlp, self.phrase_sets_for(document.kind), deadline, self.index)
 
     def prepare(self) -> None:
         """Build now what is otherwise built on first use: the language
         pipeline and the phrase tables for every document kind. Done before
         worker processes are forked, so they share it instead of each
         building its own."""
-        from policylint.engine.patterns import prepare
         from policylint.engine.rules import KINDS
 
         self.nlp  # noqa: B018 - builds the pipeline
-        prepare([self.phrase_sets_for(kind) for kind in KINDS])
+        self.index.prepare([self.phrase_sets_for(kind) for kind in KINDS])
 
     def phrase_sets_for(self, kind: str | None) -> frozenset[int] | None:
         """The ids of the phrase sets that ``check`` and ``set_hits`` can use

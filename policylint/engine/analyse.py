@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from policylint.document import Block, Document, Role
 from policylint.engine import context
 from policylint.engine.blocktext import BlockText
-from policylint.engine.patterns import sets_matched
+from policylint.engine.patterns import PhraseIndex, active_index, sets_matched
 from policylint.limits import Deadline
 
 if TYPE_CHECKING:
@@ -118,11 +118,14 @@ def _lead_ins(blocks: tuple[Block, ...]) -> list[str]:
 
 
 def analyse(document: Document, nlp: Language, sets: frozenset[int] | None = None,
-            deadline: Deadline | None = None) -> Analysed:
-    """``sets``: the phrase sets the checks will need (None: any).
+            deadline: Deadline | None = None, index: PhraseIndex | None = None) -> Analysed:
+    """``sets``: the phrase sets the checks will need (None: any), in
+    ``index`` (the engine's; by default the one phrase sets register in now).
     ``deadline``: checked between blocks (a ``ReadError`` PL005 once past)."""
     from policylint.nlp import tokenizable
 
+    if index is None:
+        index = active_index()
     blocks = document.blocks
     lead = _lead_ins(blocks)
     docs = nlp.pipe([tokenizable(b.text) for b in blocks], batch_size=256)
@@ -133,5 +136,5 @@ def analyse(document: Document, nlp: Language, sets: frozenset[int] | None = Non
         disclaimer = context.is_disclaimer(lead[i]) or any(
             context.is_disclaimer(h) for h in b.section
         )
-        out.append(AnalysedBlock(i, b, BlockText(doc, sets), lead[i], disclaimer))
+        out.append(AnalysedBlock(i, b, BlockText(doc, sets, index), lead[i], disclaimer))
     return Analysed(document, out)

@@ -18,13 +18,15 @@ if TYPE_CHECKING:
 
 class BlockText:
     """A block's ``Doc``, the phrase sets its document's rules look for
-    (``selection``, None for every set), and the engine's answers so far."""
+    (``selection``, None for every set) in the engine's phrase index, and the
+    engine's answers so far."""
 
-    __slots__ = ("doc", "selection", "found", "chosen", "view")
+    __slots__ = ("doc", "selection", "index", "found", "chosen", "view")
 
-    def __init__(self, doc: Doc, selection: frozenset[int] | None = None) -> None:
+    def __init__(self, doc: Doc, selection: frozenset[int] | None = None, index: Any = None) -> None:
         self.doc = doc
         self.selection = selection
+        self.index = index  # the PhraseIndex the answers come from (patterns.py)
         self.found: Any = None  # the raw phrase matches, by set (patterns.py)
         self.chosen: dict[int, list[tuple[int, int, int]]] = {}  # per set, the matches reported (patterns.py)
         self.view: Any = None  # tokens and sentence bounds as lists (context.py)

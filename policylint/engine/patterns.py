@@ -31,7 +31,9 @@ import bisect
 import functools
 import itertools
 import re
-from collections.abc import Iterable, KeysView
+from collections.abc import Iterable, Iterator, KeysView
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
@@ -341,7 +343,7 @@ class _Selection:
     the rules that apply to their kind): a trie of just their segments, and
     just their shapes' owners."""
 
-    def __init__(self, combined: _Combined, sets: frozenset[int] | None, state: tuple | None = None):
+    def __init__(self, combined: PhraseIndex, sets: frozenset[int] | None, state: tuple | None = None):
         self.sets = sets  # None: every set
         self._plans: dict[int, tuple[list, dict[int, list[tuple]]]] | None = None
         self.index: SegmentIndex
@@ -372,7 +374,7 @@ class _Selection:
     def state(self) -> tuple:
         return self.index.state(), self.anchored, self.owners
 
-    def plans(self, combined: _Combined) -> dict[int, tuple[list, dict[int, list[tuple]]]]:
+    def plans(self, combined: PhraseIndex) -> dict[int, tuple[list, dict[int, list[tuple]]]]:
         """Per anchor segment, what to do when it matches: the owners of its
         one-segment shapes, whose matches are the anchor's; and its other
         shapes by their second segment (the next least likely to match),
@@ -394,14 +396,18 @@ class _Selection:
         return self._plans
 
 
-class _Combined:
-    """Every PhraseSet's patterns, cut into gap-free segments that a token
+class PhraseIndex:
+    """The patterns of every PhraseSet an engine's rules make, cut into gap-free segments that a token
     trie finds in one pass over a Doc; segment matches are joined across gaps
-    in Python and the results cached on the Doc. Many rules then cost little
-    more than one.
+    in Python and the results kept on the block's analysed text. Many rules
+    then cost little more than one.
 
-    A Doc may carry a selection of sets (``select``): then only those sets'
-    segments are looked for, and a set outside it is matched on request."""
+    Each Engine owns one, filled while it loads its rules (``collecting``);
+    identical phrase lists share an id, and compiled tables are kept in the
+    store by their content, so a second engine with the same rules loads
+    them instead of compiling them. A block's text may carry a selection of
+    sets: then only those sets' segments are looked for, and a set outside
+    it is matched on request."""
 
     def __init__(self) -> None:
         self.sets: list[tuple[str, ...]] = []
@@ -596,6 +602,11 @@ class _Combined:
         text.found = cached
         return cached
 
+    def prepare(self, selections: list[frozenset[int] | None]) -> None:
+        """Compile the phrase tables these selections need."""
+        for sets in selections:
+            self.selection(sets)
+
 
 def _credit(by_set: _Pieces, owners: Iterable[tuple[int, int]], spans: list[tuple[int, int]]) -> None:
     """Record ``spans`` as matches of each owner (set id, phrase index)."""
@@ -607,19 +618,33 @@ def _credit(by_set: _Pieces, owners: Iterable[tuple[int, int]], spans: list[tupl
             found.append((idx, spans))
 
 
-_COMBINED = _Combined()
+
+# The index that PhraseSets made now register in: an engine's while it loads
+# its rules; a default one for phrase sets made on their own (a test, a script).
+_DEFAULT_INDEX = PhraseIndex()
+_COLLECTING: ContextVar[PhraseIndex | None] = ContextVar("policylint_phrase_index", default=None)
+
+
+@contextmanager
+def collecting(index: PhraseIndex) -> Iterator[PhraseIndex]:
+    """PhraseSets made inside register in ``index``."""
+    token = _COLLECTING.set(index)
+    try:
+        yield index
+    finally:
+        _COLLECTING.reset(token)
+
+
+def active_index() -> PhraseIndex:
+    return _COLLECTING.get() or _DEFAULT_INDEX
 
 
 def sets_matched(text: BlockText) -> KeysView[int]:
     """The ids of the phrase sets with a raw match in a block's text (of
-    those in its selection, when it has one)."""
-    return _COMBINED.matches(text).keys()
-
-
-def prepare(selections: list[frozenset[int] | None]) -> None:
-    """Compile the phrase tables these selections need."""
-    for sets in selections:
-        _COMBINED.selection(sets)
+    those in its selection, when it has one), in the index it was analysed
+    for."""
+    index: PhraseIndex = active_index() if text.index is None else text.index
+    return index.matches(text).keys()
 
 
 class PhraseSet:
@@ -632,7 +657,8 @@ class PhraseSet:
         self.label = label
         for phrase in self.phrases:
             check_syntax(phrase)
-        self.id = _COMBINED.register(tuple(self.phrases)) if self.phrases else -1
+        self.index = active_index()
+        self.id = self.index.register(tuple(self.phrases)) if self.phrases else -1
 
     def __bool__(self) -> bool:
         return bool(self.phrases)
@@ -643,13 +669,13 @@ class PhraseSet:
         longest first."""
         if self.id < 0:
             return []
-        text = text_of(target)
-        if self.id not in _COMBINED.matches(text, self.id):
+        text = self._text(target)
+        if self.id not in self.index.matches(text, self.id):
             return []
         out = text.chosen.get(self.id)
         if out is not None:
             return out
-        raw = _COMBINED.raw(text, self.id)
+        raw = self.index.raw(text, self.id)
         sent_of = sentence_starts(text)
         found = sorted((start, -(end - start), idx) for idx, start, end in raw
                        if sent_of[start] == sent_of[end - 1])
@@ -664,8 +690,19 @@ class PhraseSet:
 
     def search(self, target: Doc | BlockText) -> bool:
         """Any raw match in a block's text (or a bare Doc)."""
-        return self.id >= 0 and self.id in _COMBINED.matches(text_of(target), self.id)
+        return self.id >= 0 and self.id in self.index.matches(self._text(target), self.id)
 
     def within(self, target: Doc | BlockText, start: int, end: int) -> bool:
         """Any raw match inside tokens [start, end), e.g. one sentence."""
-        return self.id >= 0 and any(start <= s and e <= end for _, s, e in _COMBINED.raw(text_of(target), self.id))
+        return self.id >= 0 and any(start <= s and e <= end for _, s, e in self.index.raw(self._text(target), self.id))
+
+    def _text(self, target: Doc | BlockText) -> BlockText:
+        """The block text to match in: an analysed block's own when it was
+        analysed for this set's index (its answers are kept there), else a
+        fresh one."""
+        text = text_of(target)
+        if text.index is None:
+            text.index = self.index
+        elif text.index is not self.index:
+            text = BlockText(text.doc, None, self.index)
+        return text

@@ -7,18 +7,19 @@ from __future__ import annotations
 
 import dataclasses
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Self
 
 from policylint.engine.analyse import Analysed
 from policylint.engine.kinds.common import Head, doc_has
 from policylint.engine.kinds.schema import Options, Where, option, phrases
-from policylint.engine.patterns import PhraseSet
+from policylint.engine.patterns import PhraseIndex, PhraseSet, active_index
 from policylint.findings import Finding
 
 if TYPE_CHECKING:
     from policylint.engine.kinds.set_level import SetPart
+    from policylint.engine.rules import Rule
 
 # What a set-level check is given for each document of a folder: its path,
 # its kind, and whether it satisfies each set-level rule (by rule code).
@@ -73,18 +74,32 @@ class RuleKind(ABC):
         return _phrase_set_ids(self)
 
 
-def _phrase_set_ids(value: object) -> set[int]:
-    # An empty PhraseSet's id (-1) is kept: selections stay as they were
-    # before the kinds had classes, and so do their stored tables.
+def rules_index(rules: list[Rule]) -> PhraseIndex:
+    """The phrase index loaded rules registered in (the default index when
+    they hold no phrases)."""
+    for rule in rules:
+        for found in _phrase_sets(rule.compiled):
+            return found.index
+    return active_index()
+
+
+def _phrase_sets(value: object) -> Iterator[PhraseSet]:
     if isinstance(value, PhraseSet):
-        return {value.id}
+        yield value
+        return
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         value = [getattr(value, f.name) for f in dataclasses.fields(value)]
     elif isinstance(value, dict):
         value = list(value.values())
     if isinstance(value, (list, tuple, set, frozenset)):
-        return {i for item in value for i in _phrase_set_ids(item)}
-    return set()
+        for item in value:
+            yield from _phrase_sets(item)
+
+
+def _phrase_set_ids(value: object) -> set[int]:
+    # An empty PhraseSet's id (-1) is kept: selections stay as they were
+    # before the kinds had classes, and so do their stored tables.
+    return {ps.id for ps in _phrase_sets(value)}
 
 
 @dataclass(frozen=True, kw_only=True)
