@@ -280,6 +280,17 @@ CRITERIA_RE = re.compile(
     r"|knowledge,? skills|capabilities|experience required|who we are looking for|what you bring)\b", re.I)
 
 
+LABEL_WORDS = 12  # a field label is short: "Professional Licensure/Special Skills and Certification Required:"
+
+
+def is_label(block_text: str) -> bool:
+    """The block is a field label that names what follows ("Licensure
+    Required:"), not a statement of its own: what is required is said under
+    it, and judged there."""
+    text = block_text.strip()
+    return text.endswith(":") and len(text.split()) <= LABEL_WORDS
+
+
 def is_criteria(sentence_text: str, labels: tuple[str, ...]) -> bool:
     """The sentence is a selection criterion, not a duty: it is qualified as
     essential or desirable, or sits under a criteria heading or column."""

@@ -4,7 +4,8 @@ to (clinical duties in a peer job description).
 A match does not count when its context says it is not the role's own
 duty: negated, under a disclaimer heading or lead-in, in an advocacy or a
 learning sentence, done by someone else (``ignore-contexts`` narrows that
-list, or adds ``criteria``), or in a sentence with an ``unless`` phrase.
+list, or adds ``criteria`` or ``label``: a short line ending in a colon that
+names what follows), or in a sentence with an ``unless`` phrase.
 One finding per sentence for each group of phrases.
 """
 
@@ -41,7 +42,7 @@ from policylint.engine.kinds.schema import (
 from policylint.engine.patterns import PhraseSet
 from policylint.findings import Finding
 
-CONTEXTS = ("negation", "disclaimer", "advocacy", "learning", "other-role", "criteria")
+CONTEXTS = ("negation", "disclaimer", "advocacy", "learning", "other-role", "criteria", "label")
 # What a forbid rule excuses unless it says otherwise ("criteria" is opt-in).
 DEFAULT_CONTEXTS = ("negation", "disclaimer", "advocacy", "learning", "other-role")
 
@@ -150,5 +151,7 @@ class Forbid(DocumentKind):
         if "other-role" in ignore and context.attributed_elsewhere(ab.text, s, e):
             return True
         if "criteria" in ignore and context.is_criteria(sent_text, ab.labels):
+            return True
+        if "label" in ignore and context.is_label(ab.block.text):
             return True
         return bool(self.unless) and self.unless.within(ab.text, *sentence_bounds(ab.text, s))
