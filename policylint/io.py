@@ -14,12 +14,35 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from policylint.config import Config
+
+
+_UMASK_LOCK = threading.Lock()
+
+
+def current_umask() -> int:
+    """The process's umask, read without changing it where the system tells
+    (Linux's /proc), else set and restored under a lock: ``os.umask`` is the
+    only other way to read it, and between its two calls every thread of the
+    process would create files under a umask of 0 (the review page writes
+    from several threads)."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    with _UMASK_LOCK:
+        umask = os.umask(0o077)
+        os.umask(umask)
+    return umask
 
 
 def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
@@ -34,9 +57,7 @@ def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
             fh.write(data)
         if mode is None:
             # mkstemp makes the file owner-only; give it the mode a new file would have.
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
+            mode = 0o666 & ~current_umask()
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:

@@ -21,6 +21,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -426,3 +427,36 @@ def test_keyboard_interrupt_exits_130(capsys, monkeypatch):
     assert main(["rules"]) == 130
     monkeypatch.setattr(cli.cli, "main", interrupted)  # an interrupt outside any command
     assert main(["rules"]) == 130
+
+
+@pytest.mark.parametrize("proc", [True, False], ids=["proc", "fallback"])
+def test_the_umask_is_read_without_opening_files_to_the_world(monkeypatch: pytest.MonkeyPatch, proc: bool) -> None:
+    """The review page writes from several threads: reading the umask must
+    never leave it at 0, even for a moment, and must give what is set."""
+    import builtins
+
+    from policylint import io
+
+    if not proc:
+        real_open = builtins.open
+
+        def no_proc(file: Any, *args: Any, **kwargs: Any) -> Any:
+            if str(file).startswith("/proc/"):
+                raise OSError("no /proc here")
+            return real_open(file, *args, **kwargs)
+
+        monkeypatch.setattr(builtins, "open", no_proc)
+    seen: list[int] = []
+    real_umask = os.umask
+
+    def watch(mask: int) -> int:
+        seen.append(mask)
+        return real_umask(mask)
+
+    old = real_umask(0o027)
+    try:
+        monkeypatch.setattr(os, "umask", watch)
+        assert io.current_umask() == 0o027
+        assert 0 not in seen
+    finally:
+        real_umask(old)
