@@ -1,5 +1,7 @@
 import os
+import shutil
 import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -31,3 +33,17 @@ def make_doc(*items, kind="peer-job-description", path="mem.md") -> Document:
         else:
             blocks.append(Block(text, role, loc, None, tuple(section), ((0, loc),)))
     return Document(path, "markdown", tuple(blocks), kind=kind, kind_reason="test")
+
+
+def find_chromium() -> str | None:
+    """The Chromium the browser tests drive: POLICYLINT_CHROMIUM, else
+    Debian's ``chromium`` on the PATH; None when there is none (the tests
+    skip)."""
+    explicit = os.environ.get("POLICYLINT_CHROMIUM")
+    if explicit:
+        return explicit if Path(explicit).exists() else None
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None

@@ -18,23 +18,13 @@ from pathlib import Path
 
 import pytest
 
+from conftest import find_chromium
 from policylint.report.html import collect, render_html
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _chromium() -> str | None:
-    explicit = os.environ.get("POLICYLINT_CHROMIUM")
-    if explicit:
-        return explicit if Path(explicit).exists() else None
-    for name in ("chromium", "chromium-browser"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
-
-
-CHROMIUM = _chromium()
+CHROMIUM = find_chromium()
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",

@@ -16,6 +16,7 @@ from conftest import make_doc
 from policylint.config import load_config
 from policylint.engine import Engine
 from policylint.engine.kinds import RULE_KINDS, DocumentKind, RuleKind
+from policylint.engine.kinds.base import _phrase_sets
 from policylint.engine.kinds.schema import Options
 from policylint.engine.patterns import PatternError, PhraseSet, check_syntax
 from policylint.engine.rules import RuleError, load_rule, load_rules
@@ -266,9 +267,11 @@ def test_each_engine_owns_its_phrase_index(tmp_path: Path) -> None:
     the matches live on the analysed document, not on spaCy's Doc."""
     write_rule(tmp_path / "f-local", "forbid", patterns=["dispense * medication"])
     house = Engine(rule_dirs=[tmp_path])
-    plain = Engine(rule_dirs=[tmp_path / "none"])
+    plain = Engine()  # the built-in rules
     assert house.index is not plain.index
     assert ("dispense * medication",) in house.index.sets and ("dispense * medication",) not in plain.index.sets
+    built_in = [ps for rule in plain.rules for ps in _phrase_sets(rule.compiled)]
+    assert built_in and all(ps.index is plain.index for ps in built_in)
     loose = PhraseSet(["a loose phrase"])
     assert loose.index is not house.index and loose.index is not plain.index
     analysed = house.analyse(make_doc("Dispense medication on the ward."))

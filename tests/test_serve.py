@@ -333,10 +333,11 @@ def test_limits_refuse_an_upload_too_big_or_too_many_and_keep_nothing(engine, tm
     small = Options(config=Config(limits=Limits(max_file_bytes=2000, max_total_bytes=5000)))
     with make_client(engine, tmp_path, options=small, max_files=3) as c:
         r = upload(c, ("big.md", b"x" * 2001), expect=413)
-        assert "big.md" in r.text and "limit" in r.text and "Traceback" not in r.text
+        assert "big.md" in r.text and 'data-setting="max-file-bytes"' in r.text and "Traceback" not in r.text
         r = upload(c, *[(f"f{i}.md", b"# x\n") for i in range(4)], expect=413)
-        assert "Too many files" in r.text
+        assert 'data-setting="--max-files"' in r.text
         r = upload(c, *[(f"f{i}.md", b"y" * 1900) for i in range(3)], expect=413)
+        assert 'data-setting="max-total-bytes"' in r.text
         r = c.post("/upload", content=b"x" * 80000, headers={"content-type": "multipart/form-data; boundary=b"},
                    follow_redirects=False)
         assert r.status_code == 413

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 import socket
 import threading
 import time
@@ -29,22 +28,13 @@ import pytest
 from docx.oxml.ns import qn
 from lxml import etree
 
+from conftest import find_chromium
+
 playwright_api = pytest.importorskip("playwright.sync_api")
 pytest.importorskip("uvicorn")
 
 
-def _chromium() -> str | None:
-    explicit = os.environ.get("POLICYLINT_CHROMIUM")
-    if explicit:
-        return explicit if Path(explicit).exists() else None
-    for name in ("chromium", "chromium-browser"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
-
-
-CHROMIUM = _chromium()
+CHROMIUM = find_chromium()
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
 
 ROOT = Path(__file__).resolve().parent.parent

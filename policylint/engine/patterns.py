@@ -640,10 +640,10 @@ def active_index() -> PhraseIndex:
 
 
 def sets_matched(text: BlockText) -> KeysView[int]:
-    """The ids of the phrase sets with a raw match in a block's text (of
-    those in its selection, when it has one), in the index it was analysed
-    for."""
-    index: PhraseIndex = active_index() if text.index is None else text.index
+    """The ids of the phrase sets with a raw match in an analysed block's
+    text (of those in its selection, when it has one), in the index it was
+    analysed for."""
+    index: PhraseIndex = text.index
     return index.matches(text).keys()
 
 

@@ -172,8 +172,9 @@ class App:
             limits=self.limits, minutes=round(self.settings.idle_seconds / 60), **values)
         return HTMLResponse(html, status_code=status)
 
-    def error(self, request: Request, status: int, title: str, message: str) -> HTMLResponse:
-        return self.page(request, "error.html.j2", status, title=title, message=message)
+    def error(self, request: Request, status: int, title: str, message: str,
+              setting: str | None = None) -> HTMLResponse:
+        return self.page(request, "error.html.j2", status, title=title, message=message, setting=setting)
 
     def gone(self, request: Request) -> HTMLResponse:
         return self.error(request, 404, "This review is no longer here",
@@ -305,7 +306,7 @@ async def upload(app: App, request: Request) -> Response:
         received = await receive(request, up.inbox, app.limits)
     except Refused as exc:
         app.store.forget(up.id)
-        return app.error(request, exc.status, "These documents were not taken", exc.message)
+        return app.error(request, exc.status, "These documents were not taken", exc.message, exc.setting)
     except Exception:
         app.store.forget(up.id)
         raise

@@ -40,12 +40,15 @@ _SKIPPED_IN_ARCHIVE = ("__MACOSX", ".")  # macOS resource forks; hidden files an
 
 
 class Refused(Exception):
-    """An upload that is not taken: the HTTP status (400 or 413) and what to tell the reviewer."""
+    """An upload that is not taken: the HTTP status (400 or 413), what to
+    tell the reviewer, and for a limit the setting that sets it (so whoever
+    runs the server knows what to raise)."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, setting: str | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.setting = setting
 
 
 @dataclass(frozen=True)
@@ -160,7 +163,7 @@ class _Stream:
         self._files += 1
         if self._files > self.limits.max_files:
             raise Refused(413, f"Too many files: at most {self.limits.max_files} at once. "
-                               "Put them in a .zip, or review them in smaller groups.")
+                               "Put them in a .zip, or review them in smaller groups.", "--max-files")
         self._path = unique(self.folder, safe_name(filename))
         self._out = os.open(self._path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
 
@@ -169,7 +172,7 @@ class _Stream:
         self.total += n
         if self.total > self.limits.max_total_bytes:
             raise Refused(413, f"The upload is larger than the limit of {megabytes(self.limits.max_total_bytes)} "
-                               "for all files together.")
+                               "for all files together.", "max-total-bytes")
         if self._out is None:
             if self._field is not None:
                 if len(self._data) + n > FIELD_BYTES:
@@ -180,7 +183,7 @@ class _Stream:
         if self._size > self.limits.max_file_bytes:
             assert self._path is not None
             raise Refused(413, f"{self._path.name} is larger than the limit of "
-                               f"{megabytes(self.limits.max_file_bytes)} for one file.")
+                               f"{megabytes(self.limits.max_file_bytes)} for one file.", "max-file-bytes")
         os.write(self._out, data[start:end])
 
     def on_part_end(self) -> None:
@@ -210,7 +213,7 @@ async def receive(request: Request, folder: Path, limits: UploadLimits) -> Recei
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limits.max_total_bytes + 65536:
         raise Refused(413, f"The upload is larger than the limit of {megabytes(limits.max_total_bytes)} "
-                           "for all files together.")
+                           "for all files together.", "max-total-bytes")
     stream = _Stream(folder, limits)
     parser = MultipartParser(params[b"boundary"], stream.callbacks())  # type: ignore[arg-type]
     try:
