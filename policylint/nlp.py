@@ -143,6 +143,7 @@ def _register() -> None:
         table = lemma_table()
         strings = nlp.vocab.strings
         known: dict[int, int] = {}  # ORTH hash -> LEMMA hash
+        lemma_known: Callable[[int], int | None] = known.get
         final = frozenset(map(get_string_id, Sentencizer.default_punct_chars))  # ORTH hashes
         not_start = 2**64 - 1  # SENT_START -1, as spaCy stores it
 
@@ -151,28 +152,31 @@ def _register() -> None:
             if not n:
                 return doc
             orths, lowers, puncts = doc.to_array([ORTH, LOWER, IS_PUNCT]).T.tolist()
-            lemmas: list[int] = []
+            found: list[int | None] = list(map(lemma_known, orths))
+            if None in found:  # a word not seen before in this process
+                for i, lemma in enumerate(found):
+                    if lemma is None:
+                        orth = orths[i]
+                        lemma = found[i] = strings.add(lemma_of(strings[orth], strings[lowers[i]], table))
+                        if len(known) < _CACHE_LIMIT:
+                            known[orth] = lemma
+            lemmas = cast("list[int]", found)  # every None filled in above
             sent_starts = [not_start] * n
             sent_starts[0] = 1
             starts = [0]
-            seen_final = False
-            cut = MAX_SENTENCE_TOKENS  # where an endless sentence is cut next
-            for i, orth in enumerate(orths):
-                lemma = known.get(orth)
-                if lemma is None:
-                    lemma = strings.add(lemma_of(strings[orth], strings[lowers[i]], table))
-                    if len(known) < _CACHE_LIMIT:
-                        known[orth] = lemma
-                lemmas.append(lemma)
-                # spaCy's sentencizer: after sentence-final punctuation, the next token
-                # that is neither punctuation nor sentence-final starts a sentence.
-                if orth in final:
-                    seen_final = True
-                elif (seen_final and not puncts[i]) or i >= cut:
-                    sent_starts[i] = 1
-                    starts.append(i)
-                    seen_final = False
-                    cut = i + MAX_SENTENCE_TOKENS
+            if n > MAX_SENTENCE_TOKENS or not final.isdisjoint(orths):
+                seen_final = False
+                cut = MAX_SENTENCE_TOKENS  # where an endless sentence is cut next
+                for i, orth in enumerate(orths):
+                    # spaCy's sentencizer: after sentence-final punctuation, the next token
+                    # that is neither punctuation nor sentence-final starts a sentence.
+                    if orth in final:
+                        seen_final = True
+                    elif (seen_final and not puncts[i]) or i >= cut:
+                        sent_starts[i] = 1
+                        starts.append(i)
+                        seen_final = False
+                        cut = i + MAX_SENTENCE_TOKENS
             # thinc's Ints2d is how spaCy spells a 2-D integer array in its signatures.
             values = cast("Ints2d", numpy.array([lemmas, sent_starts], dtype="uint64").T)
             doc.from_array([LEMMA, SENT_START], values)

@@ -4,7 +4,7 @@ paragraph of a list, the header cells of a table)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -52,18 +52,36 @@ class Analysed:
         """Blocks that are text of the document (not its title or headings)."""
         return (b for b in self.blocks if b.block.role not in (Role.HEADING, Role.TITLE))
 
-    def hits(self, phrases: PhraseSet, body: bool = False) -> Iterator[tuple[AnalysedBlock, tuple[int, int, int]]]:
-        """Each (block, match) of a PhraseSet, in document order; only the
-        blocks that hold a match are looked at. ``body``: not in headings."""
-        index = self.memo.get("by_set")
+    def matched(self, phrases: PhraseSet) -> bool:
+        """Whether a PhraseSet has a raw match in some block (its matches may
+        still be negated or excused)."""
+        if phrases.id < 0:
+            return False
+        if self.blocks and not self.blocks[0].text.covers(phrases.id):
+            return any(phrases.search(b.text) for b in self.blocks)
+        return phrases.id in self._by_set()
+
+    def candidates(self, phrases: PhraseSet) -> Sequence[AnalysedBlock]:
+        """The blocks that may hold a match of a PhraseSet, in order: those
+        with a raw match (every block for a set outside the selection)."""
+        if self.blocks and not self.blocks[0].text.covers(phrases.id):
+            return self.blocks
+        return self._by_set().get(phrases.id, ())
+
+    def _by_set(self) -> dict[int, list[AnalysedBlock]]:
+        """The blocks where each phrase set has a raw match, by set id."""
+        index: dict[int, list[AnalysedBlock]] | None = self.memo.get("by_set")
         if index is None:
             index = self.memo["by_set"] = {}
             for b in self.blocks:
                 for set_id in sets_matched(b.text):
                     index.setdefault(set_id, []).append(b)
-        blocks = self.blocks if self.blocks and not self.blocks[0].text.covers(phrases.id) \
-            else index.get(phrases.id, ())
-        for b in blocks:
+        return index
+
+    def hits(self, phrases: PhraseSet, body: bool = False) -> Iterator[tuple[AnalysedBlock, tuple[int, int, int]]]:
+        """Each (block, match) of a PhraseSet, in document order; only the
+        blocks that hold a match are looked at. ``body``: not in headings."""
+        for b in self.candidates(phrases):
             if body and b.block.role in (Role.HEADING, Role.TITLE):
                 continue
             for match in phrases.matches(b.text):
@@ -128,7 +146,8 @@ def analyse(document: Document, nlp: Language, sets: frozenset[int] | None = Non
         index = active_index()
     blocks = document.blocks
     lead = _lead_ins(blocks)
-    docs = nlp.pipe([tokenizable(b.text) for b in blocks], batch_size=256)
+    texts = [tokenizable(b.text) for b in blocks]
+    docs = nlp.pipe(texts, batch_size=256)
     out = []
     for i, (b, doc) in enumerate(zip(blocks, docs)):
         if deadline is not None and not i % 64:
@@ -136,5 +155,5 @@ def analyse(document: Document, nlp: Language, sets: frozenset[int] | None = Non
         disclaimer = context.is_disclaimer(lead[i]) or any(
             context.is_disclaimer(h) for h in b.section
         )
-        out.append(AnalysedBlock(i, b, BlockText(doc, sets, index), lead[i], disclaimer))
+        out.append(AnalysedBlock(i, b, BlockText(doc, sets, index, texts[i]), lead[i], disclaimer))
     return Analysed(document, out)

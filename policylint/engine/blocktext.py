@@ -21,10 +21,12 @@ class BlockText:
     (``selection``, None for every set) in the engine's phrase index, and the
     engine's answers so far."""
 
-    __slots__ = ("doc", "selection", "index", "found", "chosen", "view")
+    __slots__ = ("doc", "source", "selection", "index", "found", "chosen", "view")
 
-    def __init__(self, doc: Doc, selection: frozenset[int] | None = None, index: Any = None) -> None:
+    def __init__(self, doc: Doc, selection: frozenset[int] | None = None, index: Any = None,
+                 source: str | None = None) -> None:
         self.doc = doc
+        self.source = source  # the text the Doc was made from (its ``doc.text``), when known
         self.selection = selection
         self.index = index  # the PhraseIndex the answers come from (patterns.py)
         self.found: Any = None  # the raw phrase matches, by set (patterns.py)

@@ -29,6 +29,7 @@ NEGATION_PHRASES = [
 ]
 NEGATION_WORD_RE = re.compile(r"\b(not|never|no|nor|neither|without|none|n't|exclud\w*|prohibit\w*|forbid\w*"
                               r"|refrain|avoid|other|rather|instead|except|outside|free|unlike)\b", re.I)
+_NEGATION_FIRST = frozenset(phrase[0] for phrase in NEGATION_PHRASES)
 CLAUSE_BREAK = {";", ":", "but", "however", "although", "whereas", "though", "yet", "while"}
 BULLETS = {"-", "•", "*", "–", "—", "·"}
 
@@ -118,9 +119,8 @@ def view(target: Doc | BlockText, tokens: bool = False) -> _View:
     if tokens and len(found.lemmas) != len(doc):
         hashes = doc.user_data.get(TOKEN_HASHES)
         if hashes is not None and len(hashes[0]) == len(doc):  # what policylint's pipeline gives
-            text = doc.vocab.strings.__getitem__
-            found.lemmas = list(map(text, hashes[0]))
-            found.lowers = list(map(text, hashes[1]))
+            found.lemmas = _texts(hashes[0], doc)
+            found.lowers = _texts(hashes[1], doc)
             found.punct = hashes[2]
         else:
             toks = list(doc)
@@ -128,6 +128,23 @@ def view(target: Doc | BlockText, tokens: bool = False) -> _View:
             found.lowers = [t.lower_ for t in toks]
             found.punct = [t.is_punct for t in toks]
     return found
+
+
+_TEXTS: dict[int, str] = {}  # string hash -> the string: a dictionary answers faster than the StringStore
+_TEXTS_LIMIT = 500_000
+
+
+def _texts(hashes: Sequence[int], doc: Doc) -> list[str]:
+    """The strings of a block's lemma or text hashes."""
+    found = list(map(_TEXTS.get, hashes))
+    if None in found:
+        strings = doc.vocab.strings
+        for i, text in enumerate(found):
+            if text is None:
+                text = found[i] = strings[hashes[i]]
+                if len(_TEXTS) < _TEXTS_LIMIT:
+                    _TEXTS[hashes[i]] = text
+    return found  # type: ignore[return-value]  # every None filled in above
 
 
 def _clause_bounds(v: _View, start: int, end: int) -> tuple[int, int]:
@@ -153,6 +170,8 @@ def _has_negation(v: _View, lo: int, hi: int) -> bool:
     if not NEGATION_LEMMAS.isdisjoint(v.lemmas[lo:hi]):
         return True
     lowers = v.lowers[lo:hi]
+    if _NEGATION_FIRST.isdisjoint(lowers):
+        return False
     for phrase in NEGATION_PHRASES:
         n = len(phrase)
         if phrase[0] not in lowers:

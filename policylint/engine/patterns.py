@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from policylint.engine.blocktext import BlockText, text_of
 from policylint.engine.trie import SegmentIndex, Test
+from policylint.nlp import SENTENCE_STARTS
 
 if TYPE_CHECKING:
     from spacy.tokenizer import Tokenizer
@@ -46,8 +47,8 @@ if TYPE_CHECKING:
 
     # Per set id, its raw matches as (phrase index, token spans) pieces.
     _Pieces: TypeAlias = dict[int, list[tuple[int, list[tuple[int, int]]]]]
-    # What a Doc caches: (sets compiled, the selection used, the pieces, per set its flat matches).
-    _Cache: TypeAlias = tuple[int, "_Selection", _Pieces, dict[int, list[tuple[int, int, int]]]]
+    # What a Doc caches: (sets compiled, the selection used, the pieces).
+    _Cache: TypeAlias = tuple[int, "_Selection", _Pieces]
 
 MAX_VARIANTS = 256
 
@@ -301,17 +302,23 @@ def split_gaps(pattern: list[dict]) -> tuple[list[list[dict]], list[int]]:
     return out_segments, out_gaps[:len(out_segments) - 1]
 
 
-def _join(hits: list[list[tuple[int, int]]], gaps: list[int], sent_of: list[int]) -> list[tuple[int, int]]:
+def _join(hits: list[list[tuple[int, int]]], gaps: list[int], sent_of: list[int] | None) -> list[tuple[int, int]]:
     """Whole matches from segment matches (each list sorted): each next
     segment starts at most ``gap`` tokens after the previous one ends, in the
-    same sentence; for each start, the longest."""
+    same sentence (``sent_of``: each token's sentence; None when the text is
+    one sentence); for each start, the longest."""
     # (start, end of the whole match so far), sorted by start
-    tail = [(s, e) for s, e in hits[-1] if sent_of[s] == sent_of[e - 1]]
+    tail = hits[-1] if sent_of is None else [(s, e) for s, e in hits[-1] if sent_of[s] == sent_of[e - 1]]
     for k in range(len(hits) - 2, -1, -1):
         starts = [s for s, _ in tail]
         joined = []
         for s, e in hits[k]:
             lo, hi = bisect.bisect_left(starts, e), bisect.bisect_right(starts, e + gaps[k])
+            if lo == hi:
+                continue
+            if sent_of is None:
+                joined.append((s, max([end for _, end in tail[lo:hi]])))
+                continue
             ends = [end for s2, end in tail[lo:hi] if sent_of[s2] == sent_of[s]]
             if ends:
                 joined.append((s, max(ends)))
@@ -331,6 +338,15 @@ def _specificity(segment: list[dict]) -> tuple[int, int]:
     return len(required), -choices
 
 
+def _sentence_of(text: BlockText) -> list[int] | None:
+    """For each token of a block's text, the first token of its sentence; None
+    when the text is one sentence."""
+    starts = text.doc.user_data.get(SENTENCE_STARTS)
+    if starts is not None and len(starts) == 1 and starts[0] == 0:
+        return None
+    return sentence_starts(text)
+
+
 def sentence_starts(text: BlockText) -> list[int]:
     """For each token of a block's text, the index of the first token of its sentence."""
     from policylint.engine.context import view
@@ -345,7 +361,7 @@ class _Selection:
 
     def __init__(self, combined: PhraseIndex, sets: frozenset[int] | None, state: tuple | None = None):
         self.sets = sets  # None: every set
-        self._plans: dict[int, tuple[list, dict[int, list[tuple]]]] | None = None
+        self._plans: dict[int, tuple[list, dict[int, list[tuple]], frozenset[int]]] | None = None
         self.index: SegmentIndex
         self.anchored: dict[int, list[int]]  # anchor segment -> shapes
         self.owners: dict[int, tuple[tuple[int, int], ...]]  # shape -> (set id, phrase index)
@@ -374,11 +390,12 @@ class _Selection:
     def state(self) -> tuple:
         return self.index.state(), self.anchored, self.owners
 
-    def plans(self, combined: PhraseIndex) -> dict[int, tuple[list, dict[int, list[tuple]]]]:
+    def plans(self, combined: PhraseIndex) -> dict[int, tuple[list, dict[int, list[tuple]], frozenset[int]]]:
         """Per anchor segment, what to do when it matches: the owners of its
         one-segment shapes, whose matches are the anchor's; and its other
         shapes by their second segment (the next least likely to match),
-        each with its segments, gaps, other segments and owners. A common
+        each with its segments, gaps, other segments and owners; and those
+        second segments. A common
         anchor leads to many shapes, most of which the second segment rules
         out at once."""
         if self._plans is None:
@@ -392,7 +409,7 @@ class _Selection:
                         alone.extend(self.owners[shape_id])
                     else:
                         by_second.setdefault(second, []).append((seg_ids, gaps, others, self.owners[shape_id]))
-                self._plans[anchor] = (alone, by_second)
+                self._plans[anchor] = (alone, by_second, frozenset(by_second))
         return self._plans
 
 
@@ -553,19 +570,14 @@ class PhraseIndex:
 
     def matches(self, text: BlockText, set_id: int | None = None) -> _Pieces:
         """Per set id, the raw matches in a block's text as (phrase index,
-        spans) pieces (``raw`` gives them flat), for the sets of its
+        spans) pieces (``pieces`` gives one set's), for the sets of its
         selection, or for every set when ``set_id`` lies outside it."""
         return self._cached(text, set_id)[2]
 
-    def raw(self, text: BlockText, set_id: int) -> list[tuple[int, int, int]]:
-        """(phrase index, start, end) of every raw match of one set in a
-        block's text, sorted, each once (made flat when first asked for:
-        many sets matched in a block are never asked about)."""
-        _, _, pieces, flat = self._cached(text, set_id)
-        found = flat.get(set_id)
-        if found is None:
-            found = flat[set_id] = sorted({(idx, s, e) for idx, spans in pieces.get(set_id, ()) for s, e in spans})
-        return found
+    def pieces(self, text: BlockText, set_id: int) -> list[tuple[int, list[tuple[int, int]]]]:
+        """A set's raw matches in a block's text as (phrase index, spans)
+        pieces (a span may be in more than one)."""
+        return self._cached(text, set_id)[2].get(set_id, [])
 
     def _cached(self, text: BlockText, set_id: int | None) -> _Cache:
         cached: _Cache | None = text.found
@@ -579,26 +591,26 @@ class PhraseIndex:
             text.chosen.clear()
         doc = text.doc
         seg_hits = sel.index(doc)
-        hit_ids = seg_hits.keys()
+        hit_ids = set(seg_hits)
         by_set: _Pieces = {}
-        sent_of: list[int] = []
+        sent_of: list[int] | None = []
         plans = sel.plans(self)
         for anchor in hit_ids & plans.keys():
-            alone, by_second = plans[anchor]
+            alone, by_second, seconds = plans[anchor]
             if alone:
                 _credit(by_set, alone, seg_hits[anchor])
-            if not by_second:
+            if seconds.isdisjoint(hit_ids):  # what most anchors' shapes need second is not there
                 continue
-            for second in by_second.keys() & hit_ids:
+            for second in seconds.intersection(hit_ids):
                 for seg_ids, gaps, others, owners in by_second[second]:
                     if not hit_ids >= others:
                         continue
-                    if not sent_of:
-                        sent_of = sentence_starts(text)
+                    if sent_of == []:
+                        sent_of = _sentence_of(text)
                     whole = _join([seg_hits[s] for s in seg_ids], gaps, sent_of)
                     if whole:
                         _credit(by_set, owners, whole)
-        cached = (len(self.sets), sel, by_set, {})
+        cached = (len(self.sets), sel, by_set)
         text.found = cached
         return cached
 
@@ -675,10 +687,14 @@ class PhraseSet:
         out = text.chosen.get(self.id)
         if out is not None:
             return out
-        raw = self.index.raw(text, self.id)
-        sent_of = sentence_starts(text)
-        found = sorted((start, -(end - start), idx) for idx, start, end in raw
-                       if sent_of[start] == sent_of[end - 1])
+        pieces = self.index.pieces(text, self.id)
+        sent_of = _sentence_of(text)
+        # (start, minus the length, phrase index), each once, within one sentence
+        if sent_of is None:
+            found = sorted({(start, start - end, idx) for idx, spans in pieces for start, end in spans})
+        else:
+            found = sorted({(start, start - end, idx) for idx, spans in pieces for start, end in spans
+                            if sent_of[start] == sent_of[end - 1]})
         out = []
         last_end = -1
         for start, neg_length, idx in found:
@@ -694,7 +710,10 @@ class PhraseSet:
 
     def within(self, target: Doc | BlockText, start: int, end: int) -> bool:
         """Any raw match inside tokens [start, end), e.g. one sentence."""
-        return self.id >= 0 and any(start <= s and e <= end for _, s, e in self.index.raw(self._text(target), self.id))
+        if self.id < 0:
+            return False
+        pieces = self.index.pieces(self._text(target), self.id)
+        return any(start <= s and e <= end for _, spans in pieces for s, e in spans)
 
     def _text(self, target: Doc | BlockText) -> BlockText:
         """The block text to match in: an analysed block's own when it was

@@ -84,13 +84,17 @@ def sentence_text(text: BlockText, token: int) -> str:
     start = v.sent_start[token]
     found: str | None = v.sentence_texts.get(start)
     if found is None:
-        found = v.sentence_texts[start] = text.doc[start:v.sent_end[token]].text
+        doc = text.doc
+        last = doc[v.sent_end[token] - 1]
+        source = doc.text if text.source is None else text.source
+        found = v.sentence_texts[start] = source[doc[start].idx:last.idx + len(last)]
     return found
 
 
 def blocks_with(analysed: Analysed, sets: Iterable[PhraseSet]) -> list[AnalysedBlock]:
-    """Body blocks, in order, where one of ``sets`` has a match."""
-    seen = {ab.index for ps in sets for ab, _ in analysed.hits(ps, body=True)}
+    """Body blocks, in order, where one of ``sets`` may have a match (a raw
+    one: the caller looks at the matches themselves)."""
+    seen = {ab.index for ps in sets for ab in analysed.candidates(ps)}
     return [ab for ab in analysed.body() if ab.index in seen]
 
 
@@ -142,13 +146,15 @@ def presences(groups: Iterable[Group], analysed: Analysed,
     token, sentence text). The presence half of a require rule, and the
     "if" of a conditional one."""
     for g in groups:
-        if g.excused_by(analysed):
+        # The cheaper tests first: whether the group matches at all, then
+        # (per match) its qualifier, and only then negation.
+        if not analysed.matched(g.phrases) or g.excused_by(analysed):
             continue
         for ab, (i, s, e) in analysed.hits(g.phrases, body=True):
-            if context.is_negated(ab.text, s, e, g.phrases.phrases[i]):
-                continue
             sent_text = sentence_text(ab.text, s)
             if g.qualifier and qualifier(ab, sent_text) != g.qualifier:
+                continue
+            if context.is_negated(ab.text, s, e, g.phrases.phrases[i]):
                 continue
             if unless and unless.within(ab.text, *sentence_bounds(ab.text, s)):
                 continue

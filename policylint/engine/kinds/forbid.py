@@ -107,7 +107,7 @@ class Forbid(DocumentKind):
 
     def findings(self, analysed: Analysed) -> list[Finding]:
         out = []
-        groups = [g for g in self.groups if not g.excused_by(analysed)]
+        groups = [g for g in self.groups if analysed.matched(g.phrases) and not g.excused_by(analysed)]
         for ab in blocks_with(analysed, [g.phrases for g in groups]):
             seen_sents: set[tuple[int, int]] = set()
             for g in groups:

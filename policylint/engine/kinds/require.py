@@ -165,9 +165,9 @@ class Require(DocumentKind):
 
     def _satisfied(self, g: Group, analysed: Analysed) -> bool:
         for ab, (i, s, e) in analysed.hits(g.phrases):
-            if context.is_negated(ab.text, s, e, g.phrases.phrases[i]):
-                continue
             if self.in_section and not _in_section(ab, sentence_text(ab.text, s), self.in_section):
+                continue
+            if context.is_negated(ab.text, s, e, g.phrases.phrases[i]):
                 continue
             return True
         return False
