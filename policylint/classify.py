@@ -302,9 +302,22 @@ PEER_ROLE = (rf"(?:(?:{PEER_TERM})(?:\s+[\w-]+){{0,3}}?\s+(?:{ROLE_NOUN})s?|reco
 # How a role summary names the role it is about: anywhere in the opening text ...
 ROLE_NAMING = (
     _rx(rf"\b(?:looking for|seeking|hiring|recruiting|appointing|applications (?:for|from))\s+(?:an?|our|the|several"
-        rf"|two|three|\w+)\s+(?:[\w-]+\s+){{0,3}}?{PEER_ROLE}"),
+        rf"|two|three|\w+)\s+(?:[\w-]+,?\s+){{0,3}}?{PEER_ROLE}"),
     _rx(rf"\b(?:in|as) (?:the|our|a|an|this) (?:[\w-]+\s+){{0,3}}?{PEER_ROLE}\s+(?:role|position|post)\b"),
     _rx(rf"\bthis (?:[\w-]+\s+){{0,3}}?{PEER_ROLE}\s+(?:role|position|post|job)\b"),
+    _rx(rf"{PEER_ROLE}(?:\s+[\w-]+){{0,2}}?\s+(?:vacanc(?:y|ies)|openings?)\b"),
+    # what the post holder does: peer support given to the people served ...
+    _rx(r"\b(?:offer(?:s|ing)?|provid(?:e|es|ing)|deliver(?:s|ing)?|giv(?:e|es|ing))\s+(?:[\w-]+\s+){0,2}?"
+        r"peer (?:recovery )?(?:support|coaching|mentoring)"
+        r"(?! (?:supervision|workers?|staff|team|services? (?:manager|lead)))"
+        r"(?:\s+[\w-]+){0,3}?\s+(?:to|for|with) (?:our |the )?"
+        r"(?:members|clients|participants|consumers|people|individuals|patients|residents|service users|youth"
+        r"|young people|families|guests|anyone|those|others|adults|veterans|women|men)\b"),
+    # ... drawing on their own recovery
+    _rx(r"\b(?:shar|draw|us)(?:e|es|ing|s)?\s+(?:on\s+)?(?:their|your|his or her|one's)\s+own\s+(?:lived experience"
+        r"|recovery|experiences? of (?:recovery|mental|substance|addiction|alcohol|drug))"
+        r"|\bshar(?:e|es|ing)\s+(?:their |your |his or her )?personal experiences?\s+(?:of|that led|toward|with|in)\s+"
+        r"(?:[\w-]+\s+){0,2}?(?:recovery|rehabilitation|mental|substance|addiction)"),
 )
 # ... or as the subject of the first sentences ("Peer Specialists deliver ...", "Employees in this job
 # deliver peer support"), where a job class specification defines its role.
@@ -313,12 +326,22 @@ ROLE_DEFINING = (
         r"|offers?|provides?|delivers?|supports?|works?|builds?|acts?|helps?|engages?|draws?|brings?|shares?|uses?)\b"),
     _rx(r"\b(?:work|job|role|position|class|employees|incumbents?|staff)\b(?:\s+[\w-]+){0,6}?\s+(?:deliver|provide"
         r"|offer|give)s?\s+(?:[\w-]+\s+){0,3}?peer (?:support|recovery|services)"),
+    _rx(rf"(?:^|[.!?:]\s+)(?:the |a |an |each |every )?(?:[\w-]+\s+){{0,3}}?{PEER_ROLE}(?:'s|’s)\s+(?:main |primary "
+        r"|key |core )?(?:function|role|purpose|job|task|duty|duties|responsibilit(?:y|ies))\b"),
 )
 DEFINING_CHARS = 600  # the first sentences of the opening text
 LE_REQUIRED = _rx(
     r"\b(?:lived|living|personal) experience\b[^.]{0,80}?\b(?:is |are )?(?:essential|required|a must|mandatory)\b"
     r"|\bmust (?:have|bring|hold|self-identify)\b[^.]{0,60}?\b(?:lived|living) experience\b"
-    r"|\brequires lived experience\b|\bself-identif(?:y|ies) as\b[^.]{0,60}?\brecovery\b")
+    r"|\brequires lived experience\b|\bself-identif(?:y|ies) as\b[^.]{0,60}?\brecovery\b"
+    # the applicant's own diagnosis or use of services, asked for
+    r"|\bmust\b[^.]{0,40}?\b(?:diagnos(?:is|ed)|(?:currently )?(?:receiv(?:e|ed|ing)|us(?:e|ed|ing)) (?:of )?"
+    r"(?:mental health|behavioral health|behavioural health|substance use|addiction) (?:services|treatment))"
+    r"|\b(?:has|have) personally (?:used|received|accessed)\b[^.]{0,40}?\b(?:services|treatment)\b"
+    # a peer credential the post holder must hold or gain
+    r"|\b(?:must|required to|prepared to|expected to|able to|eligible to)\b[^.]{0,30}?\b(?:become|be|obtain|hold"
+    r"|maintain|gain)\b[^.]{0,20}?\bcertified (?:as an? )?peer\b"
+    r"|\bpeer (?:specialist |support |recovery )?certification\b[^.]{0,30}?\b(?:required|must|within)\b")
 
 PEER_WHERE = {
     "title": "the job title names a peer role",

@@ -169,6 +169,60 @@ Two years of experience in peer support.
     assert doc.kind == kinds.PEER_JD, doc.kind_reason
 
 
+UNTITLED_JOB = """Salary: $52,000 - $58,000
+
+About the role
+{summary}
+
+Essential duties
+- {duty}
+- Keep accurate records and attend team meetings.
+
+Qualifications
+- {criterion}
+- A current driver's licence.
+"""
+
+
+@pytest.mark.parametrize("summary, duty, criterion", [
+    # the role named through modifiers separated by commas
+    ("Riverbend Health is looking for a committed, passionate Peer Support Specialist to join the team.",
+     "Run groups.", "Good written English."),
+    # the role's own function, said through its possessive
+    ("The Peer Specialist's function is to bring expertise on the recovery process to the team.",
+     "Run groups.", "Good written English."),
+    # recruiting for peer vacancies
+    ("We are filling current and future Peer Support Specialist Trainee vacancies at several sites.",
+     "Run groups.", "Good written English."),
+    # peer support given to the people served, as a duty
+    ("The post is part of the crisis team.", "Offers peer support to members while they are in hospital.",
+     "Good written English."),
+    # the holder's own recovery, drawn on
+    ("The post is part of the crisis team.", "Shares their own lived experience to offer hope.",
+     "Good written English."),
+    # the applicant's own diagnosis or use of services, or a peer credential, asked for
+    ("The post is part of the crisis team.", "Run groups.",
+     "Applicants must be adults with a diagnosis of mental illness who have received mental health services."),
+    ("The post is part of the crisis team.", "Run groups.", "Must be prepared to become a Certified Peer Specialist."),
+])
+def test_peer_role_said_in_the_body_of_an_untitled_job(summary, duty, criterion):
+    doc = kind_of(UNTITLED_JOB.format(summary=summary, duty=duty, criterion=criterion), "text")
+    assert doc.kind == kinds.PEER_JD, doc.kind_reason
+
+
+@pytest.mark.parametrize("summary, duty", [
+    ("The team leader manages a committed, busy multidisciplinary team.",
+     "Provides peer support supervision to staff."),
+    ("The team leader manages the ward team.", "Offers peer support to colleagues after critical incidents."),
+    ("The nurse works alongside peer support workers and social workers.",
+     "Helps clients share their experiences with the treating team."),
+    ("The coordinator supervises the Peer Support Specialists and their rosters.", "Run groups."),
+])
+def test_peer_words_that_do_not_make_the_job_a_peer_role(summary, duty):
+    doc = kind_of(UNTITLED_JOB.format(summary=summary, duty=duty, criterion="A nursing degree."), "text")
+    assert doc.kind == kinds.JD, doc.kind_reason
+
+
 def test_lived_experience_as_an_essential_requirement_designates_the_role():
     text = NURSE.replace("- Current registration as a Registered Nurse",
                          "- Current registration as a Registered Nurse\n"
