@@ -191,6 +191,29 @@ def test_plain_text(tmp_path: Path) -> None:
     _assert_chars_located(source, doc)
 
 
+def test_plain_text_list_item_wrapped_at_a_fixed_width(tmp_path: Path) -> None:
+    # A copy wrapped at 80 columns: the item goes on, unindented, mid-sentence in lower case.
+    source = ("Qualifications:\n"
+              "- Must currently receive, or have received, mental health services for at least\n"
+              "one (1) year before applying\n"
+              "- Keep records\n"
+              "The role reports to the manager.\n"
+              "- Run groups.\n"
+              "and more\n")
+    doc = _read(tmp_path, source, "advert.txt")
+    assert [(b.role, b.text) for b in doc.blocks] == [
+        (Role.PARAGRAPH, "Qualifications:"),
+        (Role.LIST_ITEM, "Must currently receive, or have received, mental health services for at least "
+                         "one (1) year before applying"),
+        (Role.LIST_ITEM, "Keep records"),
+        (Role.PARAGRAPH, "The role reports to the manager."),
+        (Role.LIST_ITEM, "Run groups."),
+        (Role.PARAGRAPH, "and more"),
+    ]
+    _assert_words_located(source, doc)
+    _assert_chars_located(source, doc)
+
+
 def test_crlf_and_tabs(tmp_path: Path) -> None:
     doc = _read(tmp_path, "first\r\n\tsecond  line\rthird\r\n", "a.txt")
     block = doc.blocks[0]

@@ -284,11 +284,19 @@ class _Parser:
         if item:
             self.close()
             self.open = _Open(Role.LIST_ITEM, [(number, 1 + item.end(), line[item.end():])])
-        elif self.open and (self.open.role == Role.PARAGRAPH or line[:1].isspace()):
+        elif self.open and (self.open.role == Role.PARAGRAPH or line[:1].isspace() or self._wraps_item(line)):
             self.open.lines.append((number, 1, line))
         else:
             self.close()
             self.open = _Open(Role.PARAGRAPH, [(number, 1, line)])
+
+    def _wraps_item(self, line: str) -> bool:
+        """An unindented line that carries on the list item above: text
+        wrapped at a fixed width (a PDF or e-mail copy) goes on mid-sentence,
+        in lower case, where the line above ends without a full stop."""
+        if self.open is None or self.open.role != Role.LIST_ITEM or not line[:1].islower():
+            return False
+        return not self.open.lines[-1][2].rstrip().endswith((".", "!", "?", ":", ";"))
 
     def _continue(self, number: int, line: str, column: int) -> None:
         """A line of running text: goes on the open block or starts a paragraph."""
