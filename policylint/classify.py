@@ -37,6 +37,7 @@ TITLE_LINES = 6  # the title zone: up to this many heading-like lines of three w
 TITLE_REACH = 12  # ... within this many lines (job boards open with "Jobs", "Sign in", "Full time")
 LEAD_CHARS = 1500  # the opening text: roughly the first screen of a page
 MAX_CHARS = 60_000  # enough of any document to know what it is
+MENU_REACH = 100  # blocks from the top where a site's menu is looked for
 DENSITY = 0.25  # each further hit of a cue adds this share of its weight ...
 HEADING_DENSITY = 0.5  # ... or this, for a heading cue: several such headings say more than one
 DENSITY_CAP = 8  # ... up to this many further hits
@@ -123,6 +124,51 @@ ROLE_NOUN = WORDS["role-noun"]  # what a job title ends in
 PEER_TERM = WORDS["peer-term"]  # catalog 1.2: the words that make a role a designated Lived Experience role
 PEER_RE = _rx(rf"\b(?:{PEER_TERM})\b")
 
+# A line of a web page's furniture: its items alone or between bars ("Privacy policy |
+# Accessibility"), or a breadcrumb ("Home > About us > Careers").
+_CHROME_ITEM = rf"(?:{WORDS['web-chrome']})"
+WEB_CHROME = _rx(rf"^\s*{_CHROME_ITEM}(?:\s*[|·•]\s*{_CHROME_ITEM})*\s*[|]?\s*$"
+                 r"|^\s*(?:[\w'&-]+\s){0,4}[\w'&-]+(?:\s[>»›]\s(?:[\w'&-]+\s){0,4}[\w'&-]+)+\s*$")
+
+MENU_ITEM = _rx(rf"^(?:{WORDS['web-menu']})$")
+MENU_RUN = 4  # this many short lines in a row, two of them menu items, are a site's menu
+_SHORT_LINE = _rx(r"^[A-Za-z&'’ -]{1,30}$")
+
+
+def _menu_lines(blocks: list[list[str]]) -> set[int]:
+    """The lines (numbered across ``blocks``, each a block's lines) that make
+    up a site's menu, copied with a page's text: in a run of at least
+    ``MENU_RUN`` short lines of words alone (no digits, no colon, no full
+    stop) with two or more menu items ("Home", "About us", "Careers"), the
+    lines from the first menu item to the last. A run is the lines of one
+    block, or of blocks of one line each: a menu copied as one block ends
+    with it. A job's furniture ("Job type", "Full time") has values beside
+    its labels and few menu items."""
+    found: set[int] = set()
+    run: list[tuple[int, str]] = []
+
+    def close() -> None:
+        items = [k for k, part in run if MENU_ITEM.match(part)]
+        if len(run) >= MENU_RUN and len(items) >= 2:
+            found.update(range(items[0], items[-1] + 1))  # a title may follow the last item
+        run.clear()
+
+    k, previous = 0, 0
+    for parts in blocks:
+        if len(parts) > 1 or previous > 1:
+            close()
+        for part in parts:
+            part = part.strip()
+            if _SHORT_LINE.match(part) and len(part.split()) <= 4:
+                run.append((k, part))
+            else:
+                close()
+            k += 1
+        previous = len(parts)
+    close()
+    return found
+
+
 POLICY_KINDS = (SUPERVISION, TRAINING, HR)
 JOB_TITLE_WEIGHT = 2.0
 MIN_SUBJECT = 4.0  # below this, policy furniture says "some other policy" (catalog: other)
@@ -191,14 +237,22 @@ def lines_of(doc: Document) -> list[Line]:
     raw: list[tuple[str, bool, bool, bool]] = []  # text, heading-like, the title, a marked-up section heading
     size, headed = 0, False
     blocks = [b for b in doc.blocks if b.role not in Role.ASIDE]
+    parts_of = [_source_lines(block) or [block.text.strip()] for block in blocks]
+    menu = _menu_lines(parts_of[:MENU_REACH])
+    k = -1  # the index in ``flat`` of the line at hand
+    skipped: set[str] = set()  # the page furniture left out
     for n, block in enumerate(blocks):
         title = block.role == Role.TITLE or (block.role == Role.HEADING and (not headed or block.text == doc.title))
         section = block.role == Role.HEADING and not title
         headed = headed or block.role in (Role.HEADING, Role.TITLE)
-        parts = _source_lines(block) or [block.text.strip()]
+        parts = parts_of[n]
         numbered = _numbered_heading(block, blocks[n + 1] if n + 1 < len(blocks) else None)
         for part in parts:
+            k += 1
             part = part[:MAX_CHARS]
+            if k in menu or WEB_CHROME.match(part):
+                skipped.add(part)
+                continue
             heading = numbered or _heading_like(part, block.role, len(parts) == 1, not raw)
             raw.append((part, heading, title, section))
             size += len(part)
@@ -206,7 +260,8 @@ def lines_of(doc: Document) -> list[Line]:
                 break
         if size > MAX_CHARS:
             break
-    if doc.title and not any(text == doc.title for text, *_ in raw):
+    if doc.title and doc.title not in skipped and not WEB_CHROME.match(doc.title) \
+            and not any(text == doc.title for text, *_ in raw):
         raw.insert(0, (doc.title, True, True, False))
     lines: list[Line] = []
     in_title, chars, substantial = True, 0, 0

@@ -223,6 +223,53 @@ def test_peer_words_that_do_not_make_the_job_a_peer_role(summary, duty):
     assert doc.kind == kinds.JD, doc.kind_reason
 
 
+PEER_ADVERT = """Peer Support Worker – Rowan Ward
+
+Job type: Permanent, part time
+Salary: $72,000 - $78,000
+
+We are looking for a Peer Support Worker to walk alongside people on the ward.
+
+Key responsibilities
+- Offer one-to-one peer support.
+
+About you
+- Lived experience of mental distress and recovery is essential.
+"""
+
+MISSION_PAGE = """What we do
+
+We believe everyone can recover. Our mission is to walk alongside people and families on their own terms.
+
+Our values
+Hope, respect and choice.
+"""
+
+
+@pytest.mark.parametrize("furniture", [
+    "Skip to main content\nMenu\nSearch\nSign in | Register\nHome > About us > News\nShare this page\n\n",
+    "Home\nAbout us\nOur services\nGet involved\nCareers\nNews and events\nContact us\nDonate\n\n",
+    "Home\n\nWho we are\n\nWhat we do\n\nCareers\n\nContact\n\n",
+])
+def test_a_web_pages_menu_and_links_are_not_read_as_its_content(furniture):
+    doc = kind_of(furniture + PEER_ADVERT, "text")
+    assert doc.kind == kinds.PEER_JD and not doc.kind_reason.startswith("close call"), doc.kind_reason
+    plain = kind_of(PEER_ADVERT, "text")
+    assert judge(parse_string(furniture + PEER_ADVERT, "m.txt", "text")).scores == \
+        judge(parse_string(PEER_ADVERT, "m.txt", "text")).scores, plain.kind_reason
+    # A page titled like a menu item, right after the menu, keeps its title.
+    menu = "Home\nAbout us\nOur services\nCareers\nContact us\nDonate\n\n"
+    assert kind_of(menu + MISSION_PAGE, "text").kind == kinds.MISSION
+
+
+def test_a_jobs_furniture_is_not_a_menu():
+    furniture = "Job type\nPart time\nLocation\nHobart\nSalary\nBand 4\n\n"
+    text = furniture + PEER_ADVERT.split("\n", 1)[1]  # no title line: the furniture and the body tell
+    verdict = judge(parse_string(text, "m.txt", "text"))
+    assert verdict.kind == kinds.PEER_JD
+    assert "Job type" in verdict.reason or "Salary" in verdict.reason
+
+
 def test_lived_experience_as_an_essential_requirement_designates_the_role():
     text = NURSE.replace("- Current registration as a Registered Nurse",
                          "- Current registration as a Registered Nurse\n"
