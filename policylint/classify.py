@@ -130,6 +130,7 @@ _CHROME_ITEM = rf"(?:{WORDS['web-chrome']})"
 WEB_CHROME = _rx(rf"^\s*{_CHROME_ITEM}(?:\s*[|·•]\s*{_CHROME_ITEM})*\s*[|]?\s*$"
                  r"|^\s*(?:[\w'&-]+\s){0,4}[\w'&-]+(?:\s[>»›]\s(?:[\w'&-]+\s){0,4}[\w'&-]+)+\s*$")
 
+MORE_HEADING = _rx(rf"^\s*(?:{WORDS['web-more']})\s*:?\s*$")  # what follows is not this document
 MENU_ITEM = _rx(rf"^(?:{WORDS['web-menu']})$")
 MENU_RUN = 4  # this many short lines in a row, two of them menu items, are a site's menu
 _SHORT_LINE = _rx(r"^[A-Za-z&'’ -]{1,30}$")
@@ -241,6 +242,7 @@ def lines_of(doc: Document) -> list[Line]:
     menu = _menu_lines(parts_of[:MENU_REACH])
     k = -1  # the index in ``flat`` of the line at hand
     skipped: set[str] = set()  # the page furniture left out
+    more = False  # past a heading over other jobs: the rest of the page is not this document
     for n, block in enumerate(blocks):
         title = block.role == Role.TITLE or (block.role == Role.HEADING and (not headed or block.text == doc.title))
         section = block.role == Role.HEADING and not title
@@ -250,7 +252,9 @@ def lines_of(doc: Document) -> list[Line]:
         for part in parts:
             k += 1
             part = part[:MAX_CHARS]
-            if k in menu or WEB_CHROME.match(part):
+            if MORE_HEADING.match(part):
+                more = True
+            if more or k in menu or WEB_CHROME.match(part):
                 skipped.add(part)
                 continue
             heading = numbered or _heading_like(part, block.role, len(parts) == 1, not raw)

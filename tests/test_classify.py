@@ -262,6 +262,14 @@ def test_a_web_pages_menu_and_links_are_not_read_as_its_content(furniture):
     assert kind_of(menu + MISSION_PAGE, "text").kind == kinds.MISSION
 
 
+def test_a_job_boards_other_jobs_are_not_this_document():
+    nurse_advert = UNTITLED_JOB.format(summary="The nurse works on the acute ward.", duty="Give care.",
+                                       criterion="Registration as a nurse.")
+    tail = "\nSimilar jobs\n\nPeer Support Worker - Northern Beaches\n\nRecovery Coach - Part time\n"
+    assert kind_of(nurse_advert, "text").kind == kinds.JD
+    assert kind_of(nurse_advert + tail, "text").kind == kinds.JD
+
+
 def test_a_jobs_furniture_is_not_a_menu():
     furniture = "Job type\nPart time\nLocation\nHobart\nSalary\nBand 4\n\n"
     text = furniture + PEER_ADVERT.split("\n", 1)[1]  # no title line: the furniture and the body tell
