@@ -136,38 +136,58 @@ MENU_RUN = 4  # this many short lines in a row, two of them menu items, are a si
 _SHORT_LINE = _rx(r"^[A-Za-z&'’ -]{1,30}$")
 
 
-def _menu_lines(blocks: list[list[str]]) -> set[int]:
-    """The lines (numbered across ``blocks``, each a block's lines) that make
-    up a site's menu, copied with a page's text: in a run of at least
-    ``MENU_RUN`` short lines of words alone (no digits, no colon, no full
-    stop) with two or more menu items ("Home", "About us", "Careers"), the
-    lines from the first menu item to the last. A run is the lines of one
-    block, or of blocks of one line each: a menu copied as one block ends
-    with it. A job's furniture ("Job type", "Full time") has values beside
-    its labels and few menu items."""
+def _menu_lines(lines: list[tuple[str, int]]) -> set[int]:
+    """Which of ``lines`` (each a line's text and its line number in the
+    source) make up a site's menu, copied with a page's text: in a run of at
+    least ``MENU_RUN`` short lines of words alone (no digits, no colon, no
+    full stop) with two or more menu items ("Home", "About us", "Careers"),
+    the lines from the first menu item to the last. A run keeps one spacing:
+    a title set off by a blank line after a menu of adjacent lines is not
+    part of it, nor is one that sits closer to the text below it than to
+    the run. A job's furniture ("Job type", "Full time") has values
+    beside its labels and few menu items."""
     found: set[int] = set()
-    run: list[tuple[int, str]] = []
+    run: list[int] = []
+    spacing: int | None = None
 
-    def close() -> None:
-        items = [k for k, part in run if MENU_ITEM.match(part)]
+    def close(after: int | None = None) -> None:
+        """End the run; ``after``: the line number of the text that ended it."""
+        if run and after is not None and spacing and after - lines[run[-1]][1] < spacing:
+            run.pop()  # closer to the text below than to the run: that text's heading
+        items = [k for k in run if MENU_ITEM.match(lines[k][0])]
         if len(run) >= MENU_RUN and len(items) >= 2:
             found.update(range(items[0], items[-1] + 1))  # a title may follow the last item
         run.clear()
 
-    k, previous = 0, 0
-    for parts in blocks:
-        if len(parts) > 1 or previous > 1:
-            close()
-        for part in parts:
-            part = part.strip()
-            if _SHORT_LINE.match(part) and len(part.split()) <= 4:
-                run.append((k, part))
-            else:
+    for k, (text, number) in enumerate(lines):
+        if not (_SHORT_LINE.match(text) and len(text.split()) <= 4):
+            close(number)
+            continue
+        if run:
+            gap = number - lines[run[-1]][1]
+            if spacing is None:
+                spacing = gap
+            elif gap != spacing:
                 close()
-            k += 1
-        previous = len(parts)
+                spacing = None
+        else:
+            spacing = None
+        run.append(k)
     close()
     return found
+
+
+def _numbered_lines(blocks: list[Block], parts_of: list[list[str]]) -> list[tuple[str, int]]:
+    """Each block's lines with a line number: the source line where the
+    reader gives one, else one after the line before."""
+    out: list[tuple[str, int]] = []
+    number = 0
+    for block, parts in zip(blocks, parts_of):
+        lines = sorted({loc.line for _, loc in block.anchors if loc.line is not None})
+        for i, part in enumerate(parts):
+            number = lines[i] if i < len(lines) and lines[i] > number else number + 1
+            out.append((part.strip(), number))
+    return out
 
 
 POLICY_KINDS = (SUPERVISION, TRAINING, HR)
@@ -239,7 +259,7 @@ def lines_of(doc: Document) -> list[Line]:
     size, headed = 0, False
     blocks = [b for b in doc.blocks if b.role not in Role.ASIDE]
     parts_of = [_source_lines(block) or [block.text.strip()] for block in blocks]
-    menu = _menu_lines(parts_of[:MENU_REACH])
+    menu = _menu_lines(_numbered_lines(blocks[:MENU_REACH], parts_of[:MENU_REACH]))
     k = -1  # the index in ``flat`` of the line at hand
     skipped: set[str] = set()  # the page furniture left out
     more = False  # past a heading over other jobs: the rest of the page is not this document

@@ -260,6 +260,8 @@ def test_a_web_pages_menu_and_links_are_not_read_as_its_content(furniture):
     # A page titled like a menu item, right after the menu, keeps its title.
     menu = "Home\nAbout us\nOur services\nCareers\nContact us\nDonate\n\n"
     assert kind_of(menu + MISSION_PAGE, "text").kind == kinds.MISSION
+    spaced = "Home\n\nAbout us\n\nOur services\n\nCareers\n\n"  # the title sits on its text, not in the menu
+    assert kind_of(spaced + MISSION_PAGE.replace("What we do\n\n", "What we do\n"), "text").kind == kinds.MISSION
 
 
 def test_a_job_boards_other_jobs_are_not_this_document():

@@ -214,6 +214,21 @@ def test_plain_text_list_item_wrapped_at_a_fixed_width(tmp_path: Path) -> None:
     _assert_chars_located(source, doc)
 
 
+def test_plain_text_with_a_paragraph_a_line(tmp_path: Path) -> None:
+    # A web page's text copied out: no wrapping, no blank lines; each line is a block.
+    long = "We are looking for a Peer Support Worker to join our team. " * 4
+    source = f"About the role\n{long.strip()}\nAbout you\nLived experience of recovery is essential.\n"
+    doc = _read(tmp_path, source, "advert.txt")
+    assert [(b.role, b.text) for b in doc.blocks] == [
+        (Role.PARAGRAPH, "About the role"), (Role.PARAGRAPH, long.strip()),
+        (Role.PARAGRAPH, "About you"), (Role.PARAGRAPH, "Lived experience of recovery is essential."),
+    ]
+    # Wrapped at a fixed width, the same lines are one paragraph.
+    wrapped = _read(tmp_path, "We are looking for a Peer Support Worker\nto join our team.\n", "wrapped.txt")
+    assert [b.text for b in wrapped.blocks] == ["We are looking for a Peer Support Worker to join our team."]
+    _assert_words_located(source, doc)
+
+
 def test_crlf_and_tabs(tmp_path: Path) -> None:
     doc = _read(tmp_path, "first\r\n\tsecond  line\rthird\r\n", "a.txt")
     block = doc.blocks[0]

@@ -190,6 +190,10 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
+_UNWRAPPED = 160  # a line longer than this was never wrapped at a fixed width
+_UNWRAPPED_LOOK = 5000  # lines looked at to tell
+
+
 class _Parser:
     """Turns source lines into blocks, with the heading chain of each."""
 
@@ -200,9 +204,14 @@ class _Parser:
         self.blocks: list[Block] = []
         self.chain: list[tuple[int, str]] = []
         self.open: _Open | None = None
+        self.unwrapped = False  # plain text with a paragraph a line (set by ``parse``)
 
     def parse(self, lines: list[str]) -> list[Block]:
         number = _front_matter_end(lines) if self.markdown else 0
+        # Plain text whose paragraphs were never wrapped (a web page's text copied out, a
+        # paragraph a line) has lines far longer than any wrap width: there each line is
+        # a block of its own, not a wrapped part of the paragraph above.
+        self.unwrapped = not self.markdown and any(len(line) > _UNWRAPPED for line in lines[:_UNWRAPPED_LOOK])
         fence: str | None = None
         in_comment = False
         while number < len(lines):
@@ -284,7 +293,8 @@ class _Parser:
         if item:
             self.close()
             self.open = _Open(Role.LIST_ITEM, [(number, 1 + item.end(), line[item.end():])])
-        elif self.open and (self.open.role == Role.PARAGRAPH or line[:1].isspace() or self._wraps_item(line)):
+        elif self.open and ((self.open.role == Role.PARAGRAPH and not self.unwrapped) or line[:1].isspace()
+                            or self._wraps_item(line)):
             self.open.lines.append((number, 1, line))
         else:
             self.close()
