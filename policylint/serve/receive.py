@@ -46,9 +46,7 @@ class Refused(Exception):
 
     def __init__(self, status: int, message: str, setting: str | None = None) -> None:
         super().__init__(message)
-        self.status = status
-        self.message = message
-        self.setting = setting
+        self.status, self.message, self.setting = status, message, setting
 
 
 @dataclass(frozen=True)
