@@ -125,10 +125,25 @@ PEER_TERM = WORDS["peer-term"]  # catalog 1.2: the words that make a role a desi
 PEER_RE = _rx(rf"\b(?:{PEER_TERM})\b")
 
 # A line of a web page's furniture: its items alone or between bars ("Privacy policy |
-# Accessibility"), or a breadcrumb ("Home > About us > Careers").
-_CHROME_ITEM = rf"(?:{WORDS['web-chrome']})"
-WEB_CHROME = _rx(rf"^\s*{_CHROME_ITEM}(?:\s*[|·•]\s*{_CHROME_ITEM})*\s*[|]?\s*$"
-                 r"|^\s*(?:[\w'&-]+\s){0,4}[\w'&-]+(?:\s[>»›]\s(?:[\w'&-]+\s){0,4}[\w'&-]+)+\s*$")
+# Accessibility"), a breadcrumb ("Home > About us > Careers"), or small print. Only short
+# lines are looked at: furniture is short, and a long line could make these backtrack.
+CHROME_ITEM = _rx(rf"(?:{WORDS['web-chrome']})")
+_BETWEEN_ITEMS = re.compile(r"\s*[|·•]\s*")
+BREADCRUMB = _rx(r"^\s*(?:[\w'&-]+\s){0,4}[\w'&-]+(?:\s[>»›]\s(?:[\w'&-]+\s){0,4}[\w'&-]+)+\s*$")
+SMALL_PRINT = _rx(WORDS["web-small-print"])
+FURNITURE_CHARS = 200
+
+
+def _furniture(line: str) -> bool:
+    """A line of a web page's own furniture: its items alone or between bars
+    (each item tested alone, so no pattern backtracks over a line of them), a
+    breadcrumb, or small print."""
+    if len(line) > FURNITURE_CHARS:
+        return False
+    items = [item for item in _BETWEEN_ITEMS.split(line.strip()) if item]
+    if items and all(CHROME_ITEM.fullmatch(item) for item in items):
+        return True
+    return bool(BREADCRUMB.match(line) or SMALL_PRINT.search(line))
 
 MORE_HEADING = _rx(rf"^\s*(?:{WORDS['web-more']})\s*:?\s*$")  # what follows is not this document
 MENU_ITEM = _rx(rf"^(?:{WORDS['web-menu']})$")
@@ -272,9 +287,9 @@ def lines_of(doc: Document) -> list[Line]:
         for part in parts:
             k += 1
             part = part[:MAX_CHARS]
-            if MORE_HEADING.match(part):
+            if len(part) <= FURNITURE_CHARS and MORE_HEADING.match(part):
                 more = True
-            if more or k in menu or WEB_CHROME.match(part):
+            if more or k in menu or _furniture(part):
                 skipped.add(part)
                 continue
             heading = numbered or _heading_like(part, block.role, len(parts) == 1, not raw)
@@ -284,7 +299,7 @@ def lines_of(doc: Document) -> list[Line]:
                 break
         if size > MAX_CHARS:
             break
-    if doc.title and doc.title not in skipped and not WEB_CHROME.match(doc.title) \
+    if doc.title and doc.title not in skipped and not _furniture(doc.title) \
             and not any(text == doc.title for text, *_ in raw):
         raw.insert(0, (doc.title, True, True, False))
     lines: list[Line] = []

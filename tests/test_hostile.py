@@ -47,6 +47,15 @@ REDOS_LINES = [
     ">" * 100_000 + " quoted",
     "*_`[<" * 10_000,
 ]
+# The classifier's page-furniture patterns (a site's menu, a breadcrumb, a job board's
+# other jobs) on lines built to make them backtrack.
+FURNITURE_LINES = [
+    "Menu | " * 8_000 + "x",
+    "© " + "Menu | " * 1_000 + "x",
+    "Home > " * 8_000 + "!",
+    "Similar jobs at " + "a " * 20_000 + "!",
+    "Home\nAbout us\n" * 2_000 + "x",
+]
 
 
 # -- building the files ----------------------------------------------------------------
@@ -199,6 +208,8 @@ CASES = [
          in_folder=False),
     Case("redos.txt", lambda: "\n\n".join(REDOS_LINES + ["Closing words here."]).encode(), text="Closing words here",
          in_folder=False),
+    Case("furniture.txt", lambda: "\n\n".join(FURNITURE_LINES + ["Closing words here."]).encode(),
+         text="Closing words here", in_folder=False),
     Case("many-blocks.md", lambda: _sections(200).encode(), ("PL005",), "more than 300 blocks",
          limits=Limits(max_blocks=300), in_folder=False),
 ]
