@@ -392,12 +392,11 @@ class _Selection:
 
     def plans(self, combined: PhraseIndex) -> dict[int, tuple[list, dict[int, list[tuple]], frozenset[int]]]:
         """Per anchor segment, what to do when it matches: the owners of its
-        one-segment shapes, whose matches are the anchor's; and its other
-        shapes by their second segment (the next least likely to match),
-        each with its segments, gaps, other segments and owners; and those
-        second segments. A common
-        anchor leads to many shapes, most of which the second segment rules
-        out at once."""
+        one-segment shapes, whose matches are the anchor's; its other shapes
+        by their second segment (the next least likely to match), each with
+        its segments, gaps, other segments and owners; and the set of those
+        second segments. A common anchor leads to many shapes, most of which
+        the second segment rules out at once."""
         if self._plans is None:
             self._plans = {}
             for anchor, shape_ids in self.anchored.items():
@@ -599,7 +598,7 @@ class PhraseIndex:
             alone, by_second, seconds = plans[anchor]
             if alone:
                 _credit(by_set, alone, seg_hits[anchor])
-            if seconds.isdisjoint(hit_ids):  # what most anchors' shapes need second is not there
+            if seconds.isdisjoint(hit_ids):  # no second segment of its shapes matched (so for most anchors)
                 continue
             for second in seconds.intersection(hit_ids):
                 for seg_ids, gaps, others, owners in by_second[second]:
