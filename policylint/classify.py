@@ -145,6 +145,7 @@ def _furniture(line: str) -> bool:
         return True
     return bool(BREADCRUMB.match(line) or SMALL_PRINT.search(line))
 
+
 MORE_HEADING = _rx(rf"^\s*(?:{WORDS['web-more']})\s*:?\s*$")  # what follows is not this document
 MENU_ITEM = _rx(rf"^(?:{WORDS['web-menu']})$")
 MENU_RUN = 4  # this many short lines in a row, two of them menu items, are a site's menu
@@ -275,7 +276,7 @@ def lines_of(doc: Document) -> list[Line]:
     blocks = [b for b in doc.blocks if b.role not in Role.ASIDE]
     parts_of = [_source_lines(block) or [block.text.strip()] for block in blocks]
     menu = _menu_lines(_numbered_lines(blocks[:MENU_REACH], parts_of[:MENU_REACH]))
-    k = -1  # the index in ``flat`` of the line at hand
+    k = -1  # the line at hand, counted over every block's lines (as ``menu`` counts them)
     skipped: set[str] = set()  # the page furniture left out
     more = False  # past a heading over other jobs: the rest of the page is not this document
     for n, block in enumerate(blocks):
