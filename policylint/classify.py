@@ -193,16 +193,16 @@ def _menu_lines(lines: list[tuple[str, int]]) -> set[int]:
     return found
 
 
-def _numbered_lines(blocks: list[Block], parts_of: list[list[str]]) -> list[tuple[str, int]]:
-    """Each block's lines with a line number: the source line where the
-    reader gives one, else one after the line before."""
+def _numbered_lines(lines_of_blocks: list[list[tuple[str, int | None]]]) -> list[tuple[str, int]]:
+    """Every block's lines, each with a line number: the source line where
+    the reader gives one (and it comes after the line before), else one
+    after the line before (a new page, a DOCX paragraph)."""
     out: list[tuple[str, int]] = []
     number = 0
-    for block, parts in zip(blocks, parts_of):
-        lines = sorted({loc.line for _, loc in block.anchors if loc.line is not None})
-        for i, part in enumerate(parts):
-            number = lines[i] if i < len(lines) and lines[i] > number else number + 1
-            out.append((part.strip(), number))
+    for lines in lines_of_blocks:
+        for text, line in lines:
+            number = line if line is not None and line > number else number + 1
+            out.append((text, number))
     return out
 
 
@@ -215,18 +215,23 @@ JOB_FURNITURE_PENALTY = 0.3  # ... and off a job reading
 
 # -- the document as lines -------------------------------------------------------------------------------
 
-def _source_lines(block: Block) -> list[str]:
-    """The source lines a block was joined from: readers join a paragraph's
-    lines into one block, but record where each line began in ``anchors``."""
+def _source_lines(block: Block) -> list[tuple[str, int | None]]:
+    """The source lines a block was joined from, each with its line number
+    in the source (None where the reader gives none): readers join a
+    paragraph's lines into one block, but record where each line began in
+    ``anchors``. A block with no text of its own line is one line."""
     cuts = [0]
+    numbers = [block.anchors[0][1].line if block.anchors else None]
     prev = None
     for offset, loc in block.anchors:
         key = (loc.page, loc.line)
         if prev is not None and loc.line is not None and key != prev and offset > cuts[-1]:
             cuts.append(offset)
+            numbers.append(loc.line)
         prev = key
     cuts.append(len(block.text))
-    return [block.text[a:b].strip() for a, b in pairwise(cuts) if block.text[a:b].strip()]
+    found = [(block.text[a:b].strip(), line) for (a, b), line in zip(pairwise(cuts), numbers)]
+    return [(text, line) for text, line in found if text] or [(block.text.strip(), numbers[0])]
 
 
 def _title_case(words: list[str]) -> bool:
@@ -274,8 +279,8 @@ def lines_of(doc: Document) -> list[Line]:
     raw: list[tuple[str, bool, bool, bool]] = []  # text, heading-like, the title, a marked-up section heading
     size, headed = 0, False
     blocks = [b for b in doc.blocks if b.role not in Role.ASIDE]
-    parts_of = [_source_lines(block) or [block.text.strip()] for block in blocks]
-    menu = _menu_lines(_numbered_lines(blocks[:MENU_REACH], parts_of[:MENU_REACH]))
+    lines_of_blocks = [_source_lines(block) for block in blocks]
+    menu = _menu_lines(_numbered_lines(lines_of_blocks[:MENU_REACH]))
     k = -1  # the line at hand, counted over every block's lines (as ``menu`` counts them)
     skipped: set[str] = set()  # the page furniture left out
     more = False  # past a heading over other jobs: the rest of the page is not this document
@@ -283,7 +288,7 @@ def lines_of(doc: Document) -> list[Line]:
         title = block.role == Role.TITLE or (block.role == Role.HEADING and (not headed or block.text == doc.title))
         section = block.role == Role.HEADING and not title
         headed = headed or block.role in (Role.HEADING, Role.TITLE)
-        parts = parts_of[n]
+        parts = [text for text, _ in lines_of_blocks[n]]
         numbered = _numbered_heading(block, blocks[n + 1] if n + 1 < len(blocks) else None)
         for part in parts:
             k += 1
