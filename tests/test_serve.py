@@ -157,6 +157,15 @@ def test_upload_shows_every_finding_highlighted_on_its_exact_words(client):
         assert levels == sorted(levels, reverse=True)
 
 
+def test_a_pdf_of_several_pages_is_shown_page_by_page(client):
+    pdf = HARBOUR / "pd-lead-peer-recovery-specialist.pdf"
+    location, page = review(client, (pdf.name, pdf.read_bytes()))
+    result = held(client, location).checked.result
+    assert result.findings and {f.path for f in result.findings} == {pdf.name}
+    shown = notes(page)
+    assert {finding_key(f) for f in result.findings} <= shown.keys()
+
+
 def test_the_page_says_the_kind_and_a_changed_kind_checks_again(client):
     location, page = review(client, (PEER_JD.name, PEER_JD.read_bytes()))
     assert held(client, location).checked.result.files[0].kind == "peer-job-description"

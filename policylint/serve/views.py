@@ -95,20 +95,18 @@ def page(checked: Checked, upload: Upload) -> dict[str, Any]:
             views[fid] = note
             notes.append(note)
             fid += 1
-        shown: list[FindingView] = [n for n in notes if n.dismissed is None]  # dismissed: listed apart
+        # Dismissed findings are listed apart. In rank order here, so every block's notes
+        # and the loose ones keep it (document_items keeps the order it is given).
+        shown: list[FindingView] = sorted((n for n in notes if n.dismissed is None), key=lambda n: n.rank)
         body, loose = document_items(doc, shown) if doc is not None else ([], shown)
-        for item in body:
-            for block in item.get("blocks", [item]):
-                block["notes"].sort(key=lambda n: n.rank)
-        active = [n for n in notes if n.dismissed is None]
         docs.append(DocumentView(
             id=f"doc-{index + 1}", index=index, path=fr.path, name=PurePosixPath(fr.path).name,
             title=(doc.title if doc is not None and doc.title else PurePosixPath(fr.path).name),
             kind=fr.kind, kind_reason=fr.kind_reason, chosen_kind=fr.path in upload.kinds, error=fr.error,
             word=word, notes=sorted(notes, key=lambda n: n.rank), body=body,
-            loose=sorted((n for n in notes if n in loose), key=lambda n: n.rank),
-            counts={s: sum(1 for n in active if n.severity == s) for s in SEVERITIES},
-            dismissed=len(notes) - len(active), pages=doc.pages if doc is not None else None))
+            loose=loose,
+            counts={s: sum(1 for n in shown if n.severity == s) for s in SEVERITIES},
+            dismissed=len(notes) - len(shown), pages=doc.pages if doc is not None else None))
     sets: list[dict[str, Any]] = []
     known = {fr.path for fr in checked.result.files}
     for folder in sorted({f.path for f in checked.result.findings} - known):
