@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from policylint.findings import SEVERITY_RANK
 from policylint.report.html import FindingView, document_items
@@ -97,8 +97,9 @@ def page(checked: Checked, upload: Upload) -> dict[str, Any]:
             fid += 1
         # Dismissed findings are listed apart. In rank order here, so every block's notes
         # and the loose ones keep it (document_items keeps the order it is given).
-        shown: list[FindingView] = sorted((n for n in notes if n.dismissed is None), key=lambda n: n.rank)
-        body, loose = document_items(doc, shown) if doc is not None else ([], shown)
+        shown = sorted((n for n in notes if n.dismissed is None), key=lambda n: n.rank)
+        body, laid = document_items(doc, list[FindingView](shown)) if doc is not None else ([], shown)
+        loose = cast("list[Note]", laid)  # the notes it was given, those on no block
         docs.append(DocumentView(
             id=f"doc-{index + 1}", index=index, path=fr.path, name=PurePosixPath(fr.path).name,
             title=(doc.title if doc is not None and doc.title else PurePosixPath(fr.path).name),
