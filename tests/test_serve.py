@@ -354,8 +354,16 @@ def test_limits_refuse_an_upload_too_big_or_too_many_and_keep_nothing(engine, tm
         zipped = hostile.zip_bytes([hostile.deflated(f"p/{i}.md", b"# x\n") for i in range(4)])
         location, _ = review(c, ("p.zip", zipped))
         assert [f.code for f in held(c, location).checked.result.findings] == ["PL005"]
-        store = state(c).store
-        assert len(store) == 1 and [p.name for p in store.root.iterdir()] == [location.rsplit("/", 1)[1]]
+        kept = [location.rsplit("/", 1)[1]]
+        # The file count is the whole upload's, however many zips bring it: the second zip is refused.
+        pair = [hostile.zip_bytes([hostile.deflated(f"{z}/{i}.md", b"# x\n") for i in range(2)]) for z in "ab"]
+        location, _ = review(c, ("a.zip", pair[0]), ("b.zip", pair[1]))
+        checked = held(c, location).checked.result
+        assert [f.path for f in checked.files if f.error is None] == ["a/0.md", "a/1.md"]
+        assert [(f.path, f.code) for f in checked.findings if f.code == "PL005"] == [("b.zip", "PL005")]
+        kept.append(location.rsplit("/", 1)[1])
+        store = state(c).store  # the refused uploads kept nothing
+        assert len(store) == 2 and sorted(p.name for p in store.root.iterdir()) == sorted(kept)
 
 
 # -- the Host check, the origin of forms, the headers ------------------------------------------------

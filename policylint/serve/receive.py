@@ -32,6 +32,8 @@ from policylint.document import Limits, ReadError
 if TYPE_CHECKING:
     from starlette.requests import Request
 
+    from policylint.limits import PackageGuard
+
 FIELD_BYTES = 4096  # a form field that is not a file (the page sends none larger)
 MAX_FIELDS = 20
 NAME_BYTES = 150  # a file name's length on disk, in UTF-8 bytes
@@ -225,20 +227,33 @@ async def receive(request: Request, folder: Path, limits: UploadLimits) -> Recei
     received = stream.received
     if not received.files:
         raise Refused(400, "Choose at least one document to review.")
+    from starlette.concurrency import run_in_threadpool
+
+    received.files = await run_in_threadpool(_unpack_all, received, folder, limits)  # not on the event loop
+    return received
+
+
+def _unpack_all(received: Received, folder: Path, limits: UploadLimits) -> list[str]:
+    """The documents of an upload, its zips unpacked: the file count and the
+    bytes inflated are limits on the whole upload, however many zips it
+    brings. A zip refused is a problem of the upload's, and is deleted."""
+    from policylint.limits import PackageGuard
+
+    guard = PackageGuard(limits.limits)
     documents: list[str] = []
-    for name in received.files:
+    for i, name in enumerate(received.files):
         path = folder / name
         if path.suffix.lower() != ARCHIVE:
             documents.append(name)
             continue
         try:
-            documents.extend(unpack(path, folder, limits, len(received.files) - 1))
+            # What the upload holds besides this zip: the documents so far, and a file at least for each to come.
+            documents.extend(unpack(path, folder, limits, len(documents) + len(received.files) - i - 1, guard))
         except ReadError as exc:
             received.problems.append((name, exc.code, exc.reason, exc.hint))
         finally:
             path.unlink()
-    received.files = documents
-    return received
+    return documents
 
 
 def _member_path(info: zipfile.ZipInfo) -> PurePosixPath | None:
@@ -259,10 +274,14 @@ def _member_path(info: zipfile.ZipInfo) -> PurePosixPath | None:
     return PurePosixPath(*(safe_name(p) for p in parts))
 
 
-def unpack(archive: Path, folder: Path, limits: UploadLimits, others: int = 0) -> list[str]:
+def unpack(archive: Path, folder: Path, limits: UploadLimits, others: int = 0,
+           guard: PackageGuard | None = None) -> list[str]:
     """Unpack ``archive`` into ``folder``: the folder it holds, else a
-    folder named after it; the documents' relative paths. Raises ``ReadError`` (and unpacks nothing, or removes
-    what it had) for a damaged, encrypted, hostile or oversized archive."""
+    folder named after it; the documents' relative paths. ``others``: the
+    files the upload holds besides; ``guard``: the bytes inflated so far, when
+    the archive is one of several. Raises ``ReadError`` (and unpacks nothing,
+    or removes what it had) for a damaged, encrypted, hostile or oversized
+    archive."""
     import shutil
 
     from policylint.limits import PackageGuard
@@ -286,7 +305,8 @@ def unpack(archive: Path, folder: Path, limits: UploadLimits, others: int = 0) -
         single = len(tops) == 1 and all(len(rel.parts) > 1 for _, rel in members)
         top = next(iter(tops)) if single else safe_name(archive.stem)
         root = unique(folder, top)
-        guard = PackageGuard(limits.limits)  # the bytes actually inflated, whatever the directory says
+        if guard is None:
+            guard = PackageGuard(limits.limits)  # the bytes actually inflated, whatever the directory says
         out: list[str] = []
         try:
             for info, rel in members:
