@@ -758,6 +758,19 @@ def test_suggest_proposes_the_same_words_once(tmp_path):
 # -- a reviewer's decisions (the review page's Review) ------------------------------------------
 
 
+def test_a_dismissal_outside_the_body_is_the_ignore_alone(tmp_path):
+    # policylint's own comment on a header's words says where they are; the reviewer's
+    # ignore comment must not, or the reader would take that line as part of the reason.
+    src = job_description(tmp_path / "jd.docx")
+    doc = read(src)
+    header = finding(doc, block_index(doc, HEADER_TEXT), "medication round")
+    review = ann.Review(dismissed={ann.finding_key(header): "agreed"})
+    out = tmp_path / "reviewed.docx"
+    out.write_bytes(ann.annotate(docx.Document(str(src)), doc, [header], now=NOW, review=review).data)
+    texts = [c.text for c in docx.Document(str(out)).comments if c.author == review.reviewer]
+    assert texts == [ann.ignore_text(header, "agreed")]
+
+
 def test_review_dismissal_is_the_reviewers_ignore_and_a_chosen_suggestion_the_only_change(engine, tmp_path):
     src = HARBOUR / "pd-peer-recovery-specialist.docx"
     findings = pipeline(src, engine)

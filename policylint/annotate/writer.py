@@ -224,7 +224,7 @@ class _Writer:
         f = c.finding
         lines = comment_text(f) if c.dismissed is None else [ignore_text(f, c.dismissed)]
         home, where = self._home(first)
-        if where:
+        if where and c.dismissed is None:  # a reviewer's ignore is that line alone: the reader reads all of it
             quoted = self.doc.blocks[c.where.block].text[c.where.start:c.where.end]
             lines.insert(1, f"In the {where}: \u201c{quoted}\u201d")
         if c.dismissed is None:
