@@ -9,18 +9,7 @@ the rule ``unfilled-placeholder`` reports until it is gone.
 
 from __future__ import annotations
 
-from policylint.starters.template import (
-    DEFAULT_COUNTRY,
-    ORGANISATION,
-    Starter,
-    TemplateError,
-    available,
-    countries,
-    render,
-    vocabulary,
-)
-
-FORMATS = ("docx", "md")
+from policylint.starters.template import Starter, available, countries, render, vocabulary
 
 
 def write(starter: Starter, fmt: str) -> bytes:
@@ -35,5 +24,4 @@ def write(starter: Starter, fmt: str) -> bytes:
     return to_docx(starter, words["paper"], words["language"])
 
 
-__all__ = ["DEFAULT_COUNTRY", "FORMATS", "ORGANISATION", "Starter", "TemplateError", "available", "countries",
-           "render", "vocabulary", "write"]
+__all__ = ["Starter", "available", "countries", "render", "vocabulary", "write"]

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from policylint.engine.kinds.placeholder import PLACEHOLDER_RE
 from policylint.kinds import KINDS
+from policylint.placeholders import PLACEHOLDER_RE
 
 TITLE, HEADING, PARAGRAPH, BULLET = "title", "heading", "paragraph", "bullet"
 ORGANISATION = "Organisation name"  # the placeholder --organisation fills
@@ -143,16 +143,18 @@ def countries() -> dict[str, str]:
     return {code: words["country"] for code, words in vocabulary().items()}
 
 
-@functools.cache
 def available() -> dict[str, str]:
     """Kind -> one-line summary of its template, in the order of the kinds table."""
-    found = {}
-    for kind in KINDS:
-        source = _files().joinpath(f"{kind}.md")
-        if source.is_file():
-            front, _ = _split(source.read_text(encoding="utf-8"), kind)
-            found[kind] = front["summary"]
-    return found
+    return {kind: _template(kind)[0]["summary"] for kind in KINDS if _files().joinpath(f"{kind}.md").is_file()}
+
+
+@functools.cache
+def _template(kind: str) -> tuple[dict[str, str], list[str]]:
+    """A kind's template: its front matter and body lines, read once."""
+    source = _files().joinpath(f"{kind}.md")
+    if not source.is_file():
+        raise TemplateError(f"no template for {kind!r}")
+    return _split(source.read_text(encoding="utf-8"), kind)
 
 
 def _split(text: str, kind: str) -> tuple[dict[str, str], list[str]]:
@@ -177,12 +179,10 @@ def _split(text: str, kind: str) -> tuple[dict[str, str], list[str]]:
 def render(kind: str, country: str = DEFAULT_COUNTRY, organisation: str | None = None) -> Starter:
     """The template for ``kind`` in ``country``'s words; ``organisation``
     fills the ``[[Organisation name]]`` placeholder."""
-    if kind not in available():
-        raise TemplateError(f"no template for {kind!r}")
+    front, body = _template(kind)
     words = vocabulary().get(country)
     if words is None:
         raise TemplateError(f"no vocabulary for country {country!r}")
-    front, body = _split(_files().joinpath(f"{kind}.md").read_text(encoding="utf-8"), kind)
     blocks = _blocks(kind, body, words)
     fills = ((ORGANISATION, organisation),) if organisation else ()
     return Starter(kind, country, front["summary"], tuple(blocks), fills)

@@ -13,7 +13,6 @@ more than any other text.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Self
 
@@ -22,9 +21,7 @@ from policylint.engine.kinds.base import DocumentKind, DocumentOptions, scope_se
 from policylint.engine.kinds.common import Head, finding, fmt, sentence_bounds, suggestions
 from policylint.engine.kinds.schema import Options, Where
 from policylint.findings import Finding
-
-# Two brackets, 1-200 characters holding no bracket or line break, two brackets.
-PLACEHOLDER_RE = re.compile(r"\[\[([^\[\]\n]{1,200})\]\]")
+from policylint.placeholders import PLACEHOLDER_RE
 
 
 @dataclass(frozen=True, kw_only=True)
