@@ -17,7 +17,7 @@ What the reviewed copy holds
   A finding with neither (a reader problem) goes on the paragraph its
   location names, else on the title.
 - A reviewer's decisions (``Review``, from ``policylint serve``): a dismissed
-  finding becomes the reviewer's comment ``policylint: ignore NAME - reason``
+  finding becomes the reviewer's comment ``policylint: ignore NAME — reason``
   on its words (so checking the copy again leaves it out), and a finding whose
   suggestion the reviewer chose gets that suggestion as a tracked change, as
   ``--suggest`` gives every finding.

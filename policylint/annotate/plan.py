@@ -35,7 +35,7 @@ def finding_key(f: Finding) -> str:
 class Review:
     """A reviewer's decisions on findings, by ``finding_key`` (the review
     page's): a ``dismissed`` finding (key -> the reviewer's reason) becomes
-    the reviewer's own ``policylint: ignore NAME - reason`` comment on its
+    the reviewer's own ``policylint: ignore NAME — reason`` comment on its
     words instead of policylint's; a ``chosen`` finding (key -> the index of
     the suggestion chosen) has that suggestion written as a tracked change,
     as ``suggest`` does for every finding."""

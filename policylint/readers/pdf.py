@@ -717,7 +717,7 @@ def _edge_key(text: str) -> str:
 
 def _edges(pages: list[list[_Line]], body_size: float) -> dict[_Line, str]:
     """Lines at the top or bottom of a page that are page numbers (role "")
-    or running headers and footers (role Role.HEADER or Role.FOOTER): the same text,
+    or running headers and footers (Role.HEADER or Role.FOOTER): the same text,
     digits aside, at the same height on most pages, and not heading-sized.
 
     Works inwards from each edge: the next line in is looked at only when
