@@ -20,7 +20,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -57,7 +57,6 @@ class Upload:
 
     id: str
     folder: Path
-    created: float
     expires: float
     state: str = RECEIVING
     files: list[str] = field(default_factory=list)  # relative paths of the documents, as uploaded
@@ -103,7 +102,7 @@ class Store:
         token = secrets.token_urlsafe(TOKEN_BYTES)
         folder = self.root / token
         folder.mkdir(mode=0o700)
-        upload = Upload(token, folder, now, now + self.idle)
+        upload = Upload(token, folder, now + self.idle)
         upload.inbox.mkdir(mode=0o700)
         upload.outbox.mkdir(mode=0o700)
         with self._lock:
@@ -146,10 +145,6 @@ class Store:
         for token in due:
             self.forget(token)
         return due
-
-    def __iter__(self) -> Iterator[Upload]:
-        with self._lock:
-            return iter(list(self._uploads.values()))
 
     def __len__(self) -> int:
         with self._lock:
